@@ -1,0 +1,171 @@
+package net.koukan.restout;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import net.koukan.filter.BlobSource;
+
+/**
+ * Uploads one finished blob with PUT (spec §2.6, wire notes §10.6): one plain PUT when it fits in
+ * a chunk, else {@code Content-Range: bytes a-b/*} pieces and a last one carrying the total. The
+ * upstream's {@code Content-Range} answer (200 or 416) says how much it holds; the upload resumes
+ * from there. Bytes are streamed from the source, one bounded slice per request.
+ */
+final class BodyUpload {
+  /** Requests in a row that do not move the stored length forward before giving up. */
+  private static final int MAX_STALLS = 3;
+
+  private final UpstreamHttp http;
+  private final int chunkSize;
+
+  BodyUpload(UpstreamHttp http, int chunkSize) {
+    this.http = http;
+    this.chunkSize = chunkSize;
+  }
+
+  void upload(URI uri, BlobSource blob, long deadline) throws UpstreamException, InterruptedException {
+    long total = blob.length();
+    long offset = 0;
+    int stalls = 0;
+    while (true) {
+      long n = Math.min(chunkSize, total - offset);
+      boolean last = offset + n == total;
+      String[] headers;
+      if (offset == 0 && last) {
+        headers = new String[0]; // the whole blob in one request
+      } else if (n == 0) {
+        headers = new String[] {"x-finalize-blob-length", Long.toString(total)};
+      } else {
+        headers = new String[] {"Content-Range",
+            "bytes " + offset + "-" + (offset + n - 1) + "/" + (last ? Long.toString(total) : "*")};
+      }
+      UpstreamHttp.Reply r = http.send("PUT", uri, slice(blob, offset, n), deadline, headers);
+      if (r.status() != 200 && r.status() != 416) {
+        throw UpstreamException.protocol("PUT " + uri + " answered HTTP " + r.status()
+            + (r.body().length > 0 ? ": " + r.excerpt() : ""));
+      }
+      Range stored = Range.parse(r.header("Content-Range"), total, uri);
+      if (stored == null) {
+        if (r.status() == 416) {
+          throw UpstreamException.protocol("PUT " + uri + " answered 416 without Content-Range");
+        }
+        stored = new Range(offset + n, last); // a server that does not say: assume it took the piece
+      }
+      if (stored.finished() || (r.status() == 200 && last && stored.length() == total)) {
+        return;
+      }
+      stalls = stored.length() > offset ? 0 : stalls + 1;
+      if (stalls >= MAX_STALLS) {
+        throw UpstreamException.protocol("PUT " + uri + " makes no progress at byte " + offset);
+      }
+      offset = stored.length();
+    }
+  }
+
+  /** {@code n} bytes of {@code blob} from {@code offset}, opened afresh for every (re)send. */
+  static HttpRequest.BodyPublisher slice(BlobSource blob, long offset, long n) {
+    if (n == 0) {
+      return HttpRequest.BodyPublishers.noBody();
+    }
+    HttpRequest.BodyPublisher in = HttpRequest.BodyPublishers.ofInputStream(() -> {
+      try {
+        InputStream s = blob.open();
+        s.skipNBytes(offset);
+        return new Bounded(s, n);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    return HttpRequest.BodyPublishers.fromPublisher(in, n);
+  }
+
+  /**
+   * The stored length an upstream reports ({@code bytes 0-<last>/<total>} or {@code bytes
+   * &#42;/<total>}, the total possibly {@code *}), checked against the blob: a range that does not start at 0, claims more than
+   * the blob holds, or has another total is refused.
+   */
+  record Range(long length, boolean finished) {
+    static Range parse(String header, long total, URI uri) throws UpstreamException {
+      if (header == null) {
+        return null;
+      }
+      String h = header.trim();
+      try {
+        if (!h.startsWith("bytes ")) {
+          throw new NumberFormatException();
+        }
+        String spec = h.substring(6).trim();
+        int slash = spec.indexOf('/');
+        String range = spec.substring(0, slash);
+        String t = spec.substring(slash + 1);
+        long length;
+        if (range.equals("*")) {
+          length = 0;
+        } else {
+          int dash = range.indexOf('-');
+          if (Long.parseLong(range.substring(0, dash)) != 0) {
+            throw UpstreamException.protocol("PUT " + uri + ": Content-Range does not start at 0: " + h);
+          }
+          length = Long.parseLong(range.substring(dash + 1)) + 1;
+        }
+        Long theirs = t.equals("*") ? null : Long.parseLong(t);
+        if (length < 0 || length > total || (theirs != null && theirs != total)) {
+          throw UpstreamException.protocol("PUT " + uri + ": upstream Content-Range " + h
+              + " does not fit a body of " + total + " bytes");
+        }
+        return new Range(length, theirs != null && length == total);
+      } catch (NumberFormatException | IndexOutOfBoundsException e) {
+        throw UpstreamException.protocol("PUT " + uri + ": invalid Content-Range " + UpstreamView.clean(h));
+      }
+    }
+  }
+
+  /** At most {@code left} bytes of the underlying stream. */
+  private static final class Bounded extends FilterInputStream {
+    private long left;
+
+    Bounded(InputStream in, long left) {
+      super(in);
+      this.left = left;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = super.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = super.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long s = super.skip(Math.min(n, left));
+      left -= s;
+      return s;
+    }
+
+    @Override
+    public int available() throws IOException {
+      return (int) Math.min(super.available(), left);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * The router process: wires configuration, storage, sessions and the REST listener together, and
+ * keeps its storage session alive. May import every other net.koukan package except cli.
+ */
+package net.koukan.router;

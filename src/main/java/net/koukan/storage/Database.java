@@ -1,0 +1,301 @@
+package net.koukan.storage;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.locks.ReentrantLock;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connection pool on SQLite or PostgreSQL with schema migrations applied, and helpers that run
+ * work in one SQL transaction. On SQLite, writers are serialized in-process (SQLite has one
+ * writer anyway, and this avoids SQLITE_BUSY); commits are durable (WAL, synchronous=FULL).
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+  /** The SQL dialects we speak. */
+  public enum Dialect { SQLITE, POSTGRESQL }
+
+  /** Work done on a connection inside a transaction. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private final Dialect dialect;
+  private final HikariDataSource ds;
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final String url;
+  private final FileChannel lock;
+
+  private Database(Dialect dialect, HikariDataSource ds, String url, FileChannel lock) {
+    this.dialect = dialect;
+    this.ds = ds;
+    this.url = url;
+    this.lock = lock;
+  }
+
+  /**
+   * Opens the database named by {@code url} (JDBC URL, or the reference's SQLAlchemy form such as
+   * {@code sqlite:///var/koukan.db} or {@code postgresql://user@host/db}) and migrates it.
+   * {@code schema} (PostgreSQL only, may be null) selects a schema other than the default.
+   */
+  public static Database open(String url, int poolSize, String schema) {
+    return open(url, poolSize, schema, true);
+  }
+
+  /**
+   * {@code durable} false (SQLite only) turns off fsync: for state that can be lost, like the
+   * gateway's in-flight transactions (the router keeps the durable copy and retries).
+   */
+  public static Database open(String url, int poolSize, String schema, boolean durable) {
+    String jdbc = toJdbcUrl(url);
+    Dialect dialect = jdbc.startsWith("jdbc:sqlite:") ? Dialect.SQLITE : Dialect.POSTGRESQL;
+    FileChannel lock = null;
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl(jdbc);
+    hc.setPoolName("koukan-db");
+    hc.setMaximumPoolSize(Math.max(2, poolSize));
+    hc.setConnectionTimeout(10_000);
+    hc.setInitializationFailTimeout(-1);
+    if (dialect == Dialect.SQLITE) {
+      String file = jdbc.substring("jdbc:sqlite:".length());
+      int q = file.indexOf('?');
+      if (q >= 0) {
+        file = file.substring(0, q);
+      }
+      if (!file.isEmpty() && !file.equals(":memory:") && !file.startsWith("file:")) {
+        Path parent = Path.of(file).toAbsolutePath().getParent();
+        try {
+          Files.createDirectories(parent);
+        } catch (IOException e) {
+          throw new StorageException(StorageException.Kind.UNAVAILABLE,
+              "cannot create directory " + parent + ": " + e.getMessage(), e);
+        }
+        lock = lockFile(Path.of(file + ".lock"));
+      }
+      hc.addDataSourceProperty("journal_mode", "WAL");
+      hc.addDataSourceProperty("synchronous", durable ? "FULL" : "OFF");
+      hc.addDataSourceProperty("foreign_keys", "true");
+      hc.addDataSourceProperty("busy_timeout", "30000");
+    } else {
+      if (schema == null) {
+        // a schema named in the URL (currentSchema=x) is created and migrated like the default
+        var m = java.util.regex.Pattern.compile("[?&]currentSchema=([A-Za-z_][A-Za-z0-9_]*)").matcher(jdbc);
+        if (m.find()) {
+          schema = m.group(1);
+        }
+      }
+      if (schema != null) {
+        hc.setSchema(schema);
+      }
+      hc.addDataSourceProperty("reWriteBatchedInserts", "true");
+    }
+    HikariDataSource ds;
+    try {
+      ds = new HikariDataSource(hc);
+    } catch (RuntimeException e) {
+      closeQuietly(lock);
+      throw e;
+    }
+    Database db = new Database(dialect, ds, jdbc, lock);
+    try {
+      db.migrate(schema);
+      if (durable) {
+        db.checkDurability();
+      }
+    } catch (RuntimeException e) {
+      db.close();
+      throw e;
+    }
+    return db;
+  }
+
+  /**
+   * An embedded SQLite file belongs to one process: a second router on the same file would
+   * declare the first one's session dead and take its work. Refuse to start instead.
+   */
+  private static FileChannel lockFile(Path path) {
+    try {
+      FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      if (ch.tryLock() == null) {
+        ch.close();
+        throw new StorageException(StorageException.Kind.UNAVAILABLE,
+            "another process is using the database (lock " + path + " is held)");
+      }
+      return ch;
+    } catch (OverlappingFileLockException e) {
+      throw new StorageException(StorageException.Kind.UNAVAILABLE,
+          "this process already has the database open (lock " + path + ")");
+    } catch (IOException e) {
+      throw new StorageException(StorageException.Kind.UNAVAILABLE,
+          "cannot lock " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        // nothing more to do
+      }
+    }
+  }
+
+  static String toJdbcUrl(String url) {
+    if (url.startsWith("jdbc:")) {
+      return url;
+    }
+    int scheme = url.indexOf("://");
+    if (scheme < 0) {
+      throw new StorageException(StorageException.Kind.INVALID, "unsupported storage url: " + url);
+    }
+    String s = url.substring(0, scheme);
+    String rest = url.substring(scheme + 3);
+    if (s.equals("sqlite") || s.startsWith("sqlite+")) {
+      // sqlite:///relative/path, sqlite:////absolute/path (SQLAlchemy convention)
+      if (!rest.startsWith("/")) {
+        throw new StorageException(StorageException.Kind.INVALID, "unsupported storage url: " + url);
+      }
+      return "jdbc:sqlite:" + rest.substring(1);
+    }
+    if (s.equals("postgresql") || s.startsWith("postgresql+") || s.equals("postgres")) {
+      // postgresql://user:pw@host:port/db?params
+      String userInfo = null;
+      int at = rest.lastIndexOf('@', rest.indexOf('/') < 0 ? rest.length() : rest.indexOf('/'));
+      if (at >= 0) {
+        userInfo = rest.substring(0, at);
+        rest = rest.substring(at + 1);
+      }
+      StringBuilder b = new StringBuilder("jdbc:postgresql://").append(rest);
+      if (userInfo != null) {
+        String user = userInfo;
+        String pw = null;
+        int colon = userInfo.indexOf(':');
+        if (colon >= 0) {
+          user = userInfo.substring(0, colon);
+          pw = userInfo.substring(colon + 1);
+        }
+        b.append(rest.contains("?") ? '&' : '?').append("user=").append(user);
+        if (pw != null) {
+          b.append("&password=").append(pw);
+        }
+      }
+      return b.toString();
+    }
+    throw new StorageException(StorageException.Kind.INVALID, "unsupported storage url: " + url);
+  }
+
+  private void migrate(String schema) {
+    var cfg = Flyway.configure()
+        .dataSource(ds)
+        .locations(dialect == Dialect.SQLITE ? "classpath:db/migration/sqlite"
+            : "classpath:db/migration/postgresql")
+        .loggers("slf4j");
+    if (schema != null && dialect == Dialect.POSTGRESQL) {
+      cfg = cfg.schemas(schema).defaultSchema(schema).createSchemas(true);
+    }
+    cfg.load().migrate();
+  }
+
+  private void checkDurability() {
+    read(c -> {
+      try (Statement st = c.createStatement()) {
+        if (dialect == Dialect.SQLITE) {
+          try (ResultSet rs = st.executeQuery("PRAGMA synchronous")) {
+            rs.next();
+            int sync = rs.getInt(1);
+            if (sync < 2) {
+              throw new StorageException(StorageException.Kind.UNAVAILABLE,
+                  "SQLite synchronous=" + sync + ": commits would not be durable");
+            }
+          }
+        } else {
+          for (String setting : new String[] {"fsync", "synchronous_commit"}) {
+            try (ResultSet rs = st.executeQuery("SHOW " + setting)) {
+              rs.next();
+              String v = rs.getString(1);
+              if (v.equals("off")) {
+                log.warn("PostgreSQL {} is off: acknowledged mail can be lost on a crash", setting);
+              }
+            }
+          }
+        }
+      }
+      return null;
+    });
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  public String jdbcUrl() {
+    return url;
+  }
+
+  /** Runs {@code work} in a read-only transaction. */
+  public <T> T read(Work<T> work) {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(true);
+      return work.run(c);
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  /** Runs {@code work} in one write transaction; it is committed durably before this returns. */
+  public <T> T write(Work<T> work) {
+    boolean sqlite = dialect == Dialect.SQLITE;
+    if (sqlite) {
+      writeLock.lock();
+    }
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException r) {
+          e.addSuppressed(r);
+        }
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw unavailable(e);
+    } finally {
+      if (sqlite) {
+        writeLock.unlock();
+      }
+    }
+  }
+
+  private static StorageException unavailable(SQLException e) {
+    return new StorageException(StorageException.Kind.UNAVAILABLE,
+        "database error: " + e.getMessage(), e);
+  }
+
+  @Override
+  public void close() {
+    ds.close();
+    closeQuietly(lock);
+  }
+}
