@@ -262,7 +262,7 @@ public final class ExploderOutput implements Filter {
   }
 
   /** The upstream transactions share the downstream's finished body (no copy). */
-  private static BodySpec sharedBody(FilterTx tx) {
+  static BodySpec sharedBody(FilterTx tx) {
     String down = tx.restId();
     if (tx.body() instanceof Body.Builder b) {
       List<BodySpec.BuilderBlob> blobs = new ArrayList<>();
@@ -322,9 +322,14 @@ public final class ExploderOutput implements Filter {
 
   /** Waits on an upstream transaction until {@code done} holds or the deadline passes. */
   private void awaitUntil(Upstream u, long deadline, java.util.function.Predicate<TxRow> done) {
+    awaitUntil(storage, u.restId, deadline, done);
+  }
+
+  /** Waits on transaction {@code restId} until {@code done} holds or {@code deadline} (nanoTime) passes. */
+  static void awaitUntil(Storage storage, String restId, long deadline, java.util.function.Predicate<TxRow> done) {
     while (true) {
-      try (VersionWatch.Watch w = storage.watch().watch(u.restId)) {
-        TxRow row = storage.read(u.restId).orElse(null);
+      try (VersionWatch.Watch w = storage.watch().watch(restId)) {
+        TxRow row = storage.read(restId).orElse(null);
         if (row == null || done.test(row)) {
           return;
         }
@@ -338,7 +343,7 @@ public final class ExploderOutput implements Filter {
     }
   }
 
-  private static Response response(TxRow row, String field) {
+  static Response response(TxRow row, String field) {
     if (row.responses() == null || !row.responses().has(field) || row.responses().get(field).isNull()) {
       return null;
     }

@@ -1,9 +1,7 @@
 package net.koukan.dkim;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -23,6 +21,7 @@ import net.koukan.filter.Delta;
 import net.koukan.filter.Filter;
 import net.koukan.filter.FilterFactory;
 import net.koukan.filter.FilterTx;
+import net.koukan.filter.PrependedBlob;
 import net.koukan.tx.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -194,21 +193,8 @@ public final class DkimSignFilter implements Filter {
         tx.fillUnanswered(delta, FAILED);
         return;
       }
-      tx.rewriteBody(new Body.Raw(new Prepended(header, original)));
+      tx.rewriteBody(new Body.Raw(new PrependedBlob(header, original)));
     }
     next.update(tx, delta);
-  }
-
-  /** A blob that is {@code header} followed by {@code rest}, streamed. */
-  record Prepended(byte[] header, BlobSource rest) implements BlobSource {
-    @Override
-    public long length() {
-      return header.length + rest.length();
-    }
-
-    @Override
-    public InputStream open() throws IOException {
-      return new SequenceInputStream(new ByteArrayInputStream(header), rest.open());
-    }
   }
 }

@@ -17,6 +17,7 @@ import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -146,6 +147,62 @@ public final class Dns {
       return Result.of(Status.TEMP, detail);
     }
     return Result.of(Status.NX, exists ? host + ": no addresses" : detail);
+  }
+
+  /**
+   * The TXT records of a name, each record's character-strings concatenated (RFC 7208 §3.3).
+   * A name with no TXT records is OK with none.
+   */
+  public Result<String> txt(String name) {
+    try {
+      Lookup l = lookup(name, Type.TXT);
+      Record[] rs = l.run();
+      return switch (l.getResult()) {
+        case Lookup.SUCCESSFUL -> {
+          List<String> out = new ArrayList<>();
+          for (Record r : rs) {
+            if (r instanceof TXTRecord t) {
+              out.add(String.join("", t.getStrings()));
+            }
+          }
+          yield new Result<>(Status.OK, out, null);
+        }
+        case Lookup.TYPE_NOT_FOUND -> new Result<>(Status.OK, List.of(), "no TXT records");
+        case Lookup.HOST_NOT_FOUND -> Result.of(Status.NX, name + ": no such domain");
+        default -> Result.of(Status.TEMP, name + ": " + l.getErrorString());
+      };
+    } catch (TextParseException e) {
+      return Result.of(Status.NX, "not a domain name: " + name);
+    }
+  }
+
+  /**
+   * The A ({@code ipv6} false) or AAAA records of a host. A host without records of that type is
+   * OK with none; NX only when the name does not exist.
+   */
+  public Result<InetAddress> addresses(String host, boolean ipv6) {
+    try {
+      Lookup l = lookup(host, ipv6 ? Type.AAAA : Type.A);
+      Record[] rs = l.run();
+      return switch (l.getResult()) {
+        case Lookup.SUCCESSFUL -> {
+          List<InetAddress> out = new ArrayList<>();
+          for (Record r : rs) {
+            if (r instanceof ARecord a) {
+              out.add(a.getAddress());
+            } else if (r instanceof AAAARecord a) {
+              out.add(a.getAddress());
+            }
+          }
+          yield new Result<>(Status.OK, out, null);
+        }
+        case Lookup.TYPE_NOT_FOUND -> new Result<>(Status.OK, List.of(), "no addresses");
+        case Lookup.HOST_NOT_FOUND -> Result.of(Status.NX, host + ": no such host");
+        default -> Result.of(Status.TEMP, host + ": " + l.getErrorString());
+      };
+    } catch (TextParseException e) {
+      return Result.of(Status.NX, "not a host name: " + host);
+    }
   }
 
   /** The PTR names of an address (without the trailing dot). */

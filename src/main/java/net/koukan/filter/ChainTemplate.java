@@ -9,17 +9,10 @@ import net.koukan.config.EndpointConfig;
 public final class ChainTemplate {
   private final EndpointConfig endpoint;
   private final List<Supplier<Filter>> suppliers;
-  private final String unavailable;
 
-  ChainTemplate(EndpointConfig endpoint, List<Supplier<Filter>> suppliers, String unavailable) {
+  ChainTemplate(EndpointConfig endpoint, List<Supplier<Filter>> suppliers) {
     this.endpoint = endpoint;
     this.suppliers = List.copyOf(suppliers);
-    this.unavailable = unavailable;
-  }
-
-  /** Why this endpoint cannot deliver in this build, or null when it can. */
-  public String unavailable() {
-    return unavailable;
   }
 
   public EndpointConfig endpoint() {

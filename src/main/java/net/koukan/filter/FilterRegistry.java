@@ -51,27 +51,8 @@ public final class FilterRegistry {
     return out;
   }
 
-  /**
-   * Filters of the reference's catalogue that this build does not have yet. A chain naming one
-   * still loads, but its endpoint answers every request with a temporary failure (mail stays
-   * queued); nothing is ever skipped silently.
-   */
-  static final java.util.Set<String> PLANNED = java.util.Set.of("add_route", "spf_check");
-
   public ChainTemplate prepare(EndpointConfig e) {
     List<Supplier<Filter>> suppliers = new ArrayList<>();
-    List<String> missing = new ArrayList<>();
-    for (FilterStanza s : e.chain()) {
-      if (!factories.containsKey(s.filter()) && PLANNED.contains(s.filter())
-          && !missing.contains(s.filter())) {
-        missing.add(s.filter());
-      }
-    }
-    if (!missing.isEmpty()) {
-      String reason = "4.3.5 endpoint " + e.name() + " uses " + String.join(", ", missing)
-          + ", not available in this build";
-      return new ChainTemplate(e, List.of(() -> new Unavailable(reason)), reason);
-    }
     for (FilterStanza s : e.chain()) {
       FilterFactory f = factories.get(s.filter());
       if (f == null) {
@@ -80,14 +61,6 @@ public final class FilterRegistry {
       }
       suppliers.add(f.prepare(s));
     }
-    return new ChainTemplate(e, suppliers, null);
-  }
-
-  /** The only filter of an endpoint that cannot run here: every request fails temporarily. */
-  private record Unavailable(String reason) implements Filter {
-    @Override
-    public void update(FilterTx tx, Delta delta, Next next) {
-      tx.fillUnanswered(delta, new net.koukan.tx.Response(451, reason));
-    }
+    return new ChainTemplate(e, suppliers);
   }
 }

@@ -17,6 +17,7 @@ import net.koukan.filter.Delta;
 import net.koukan.filter.Filter;
 import net.koukan.filter.FilterFactory;
 import net.koukan.filter.FilterTx;
+import net.koukan.filter.PrependedBlob;
 import net.koukan.tx.EsmtpParam;
 import net.koukan.tx.Mailbox;
 

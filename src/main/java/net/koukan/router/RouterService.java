@@ -101,11 +101,13 @@ public final class RouterService implements AutoCloseable {
     r.register(new net.koukan.mime.MessageParserFilter.Factory());
     r.register(new net.koukan.dkim.DkimSignFilter.Factory(clock, configDir));
     r.register(new net.koukan.dkim.DkimCheckFilter.Factory(clock, configDir));
+    r.register(new net.koukan.spf.SpfCheckFilter.Factory(clock, hostname()));
     r.register(new net.koukan.policy.PolicyActionFilter.Factory(
         net.koukan.policy.TransactionMatchers.loadPlugins(config.modules().transactionMatcher(), configDir),
         new java.util.Random()));
     r.register(new ExploderOutput.Factory(() -> storage, config, () -> delivery, clock,
         restIds, () -> notifier));
+    r.register(new net.koukan.delivery.AddRouteFilter.Factory(() -> storage, config, () -> delivery, restIds));
     extraFilters.forEach(r::register);
     r.loadPlugins(config.modules().syncFilter(), configDir, configFile);
     return r;
@@ -122,9 +124,6 @@ public final class RouterService implements AutoCloseable {
   public RouterService start() {
     // check every chain before anything listens or opens the database
     Map<String, ChainTemplate> chains = registry().prepare(config);
-    chains.values().stream().filter(c -> c.unavailable() != null).forEach(c ->
-        log.warn("endpoint {} cannot deliver: {}; its mail is kept queued", c.endpoint().name(),
-            c.unavailable().substring(6)));
     var sc = config.storage();
     db = Database.open(sc.url(), sc.poolSize(), null);
     RestListenerConfig rl = config.restListener();

@@ -21,6 +21,7 @@ import net.koukan.filter.Body;
 import net.koukan.filter.Chain;
 import net.koukan.filter.Delta;
 import net.koukan.filter.FilterTx;
+import net.koukan.filter.PrependedBlob;
 import net.koukan.tx.EsmtpParam;
 import net.koukan.tx.HostPort;
 import net.koukan.tx.Mailbox;

@@ -206,7 +206,11 @@ final class Peers {
           return out;
         }
         for (String l : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-          out.add(JSON.readTree(l));
+          try {
+            out.add(JSON.readTree(l));
+          } catch (com.fasterxml.jackson.core.JacksonException e) {
+            break; // the line the recorder is writing now
+          }
         }
         return out;
       } catch (IOException e) {

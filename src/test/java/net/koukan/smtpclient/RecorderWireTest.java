@@ -362,6 +362,9 @@ class RecorderWireTest {
         tx("a@example.com", "b@example.net"), bytes(Fixtures.MESSAGE));
     assertThat(tx.dataResponse().code()).isEqualTo(250);
     assertThat(tx.filterOutput().path("smtp_output").path("tls").asBoolean()).isTrue();
+    // the recorder logs the close after our QUIT returned: wait for it
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> !r.events("close").isEmpty());
     List<String> seq = r.events().stream().map(e -> e.path("ev").asText().equals("cmd")
         ? e.get("line").asText() : "<" + e.path("ev").asText() + ">").toList();
     assertThat(seq).containsExactly("<connect>", "EHLO client.koukan.test", "STARTTLS", "<tls>",

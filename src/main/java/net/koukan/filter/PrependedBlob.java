@@ -1,13 +1,12 @@
-package net.koukan.policy;
+package net.koukan.filter;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
-import net.koukan.filter.BlobSource;
 
 /** A few bytes (a header) followed by a blob, streamed from the blob each time: nothing is copied. */
-record PrependedBlob(byte[] prefix, BlobSource rest) implements BlobSource {
+public record PrependedBlob(byte[] prefix, BlobSource rest) implements BlobSource {
   @Override
   public long length() {
     return prefix.length + rest.length();
