@@ -105,7 +105,6 @@ public final class AddRouteFilter implements Filter {
   private String fork;
   private final Map<Integer, Integer> forkRcpts = new LinkedHashMap<>();
   private boolean forkDone;
-  private Response mailFailure;
 
   AddRouteFilter(Storage storage, Delivery delivery, Supplier<String> restIds, String sender, String tag,
       boolean storeAndForward, long rcptTimeout, long dataTimeout) {
@@ -137,21 +136,12 @@ public final class AddRouteFilter implements Filter {
 
   // ------------------------------------------------------------------ synchronous
 
-  /** Runs the copy for this delta; returns what is left for the main route. */
+  /**
+   * Runs the copy for this delta; returns what is left for the main route. The copy is created
+   * with its first recipients (MAIL alone could not be routed by its chain), so its MAIL answer
+   * comes with them: a failed MAIL fails those recipients.
+   */
   private Delta synchronous(FilterTx tx, Delta delta) {
-    if (mailFailure != null) {
-      tx.fillUnanswered(delta, mailFailure);
-      return Delta.EMPTY;
-    }
-    boolean mail = delta.mailFrom();
-    if (mail) {
-      Response r = startFork(tx);
-      if (r != null && !r.ok()) {
-        mailFailure = failure(r);
-        tx.fillUnanswered(delta, mailFailure);
-        return Delta.EMPTY;
-      }
-    }
     List<Integer> rcpts = new ArrayList<>(delta.rcpts());
     if (!rcpts.isEmpty()) {
       List<Mailbox> add = new ArrayList<>();
@@ -159,8 +149,13 @@ public final class AddRouteFilter implements Filter {
         forkRcpts.put(i, forkRcpts.size());
         add.add(tx.rcptTo().get(i));
       }
-      int offset = forkRcpts.size() - add.size();
-      Response err = write(new TxDelta(null, null, null, add, offset, null, null, null, null));
+      Response err;
+      if (fork == null) {
+        err = startFork(tx, add);
+      } else {
+        int offset = forkRcpts.size() - add.size();
+        err = write(new TxDelta(null, null, null, add, offset, null, null, null, null));
+      }
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(rcptTimeout);
       for (var it = rcpts.iterator(); it.hasNext(); ) {
         int i = it.next();
@@ -172,7 +167,7 @@ public final class AddRouteFilter implements Filter {
       }
     }
     boolean body = delta.body();
-    if (body) {
+    if (body && fork != null) {
       boolean anyOk = forkRcpts.keySet().stream()
           .anyMatch(i -> tx.rcptResponse(i) == null || tx.rcptResponse(i).ok());
       if (anyOk) {
@@ -192,18 +187,18 @@ public final class AddRouteFilter implements Filter {
         }
       }
     }
-    return new Delta(mail, rcpts, body);
+    return new Delta(delta.mailFrom(), rcpts, body);
   }
 
-  /** Creates the copy with MAIL FROM and starts it; returns its MAIL response. */
-  private Response startFork(FilterTx tx) {
+  /** Creates the copy with MAIL FROM and its first recipients and starts it; null when started. */
+  private Response startFork(FilterTx tx, List<Mailbox> rcpts) {
     if (!delivery.tryReserveUpstream()) {
       return new Response(451, "4.3.0 add_route: server busy");
     }
     String id = restIds.get();
     try {
       Envelope env = Envelope.create(sender, tag, new TxDelta(tx.remoteHost(), tx.localHost(), tx.mailFrom(),
-          List.of(), null, null, tx.smtpMeta(), null, null));
+          rcpts, null, null, tx.smtpMeta(), null, null));
       storage.create(new Storage.NewTx(id, env, null, true, false, false, true));
     } catch (RuntimeException e) {
       delivery.unreserveUpstream();
@@ -212,8 +207,7 @@ public final class AddRouteFilter implements Filter {
     }
     fork = id;
     delivery.startReservedUpstream(id);
-    return await(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(rcptTimeout),
-        row -> ExploderOutput.response(row, "mail_response"), "MAIL");
+    return null;
   }
 
   /** Applies a delta to the copy, retrying version conflicts with its attempt; null when done. */
