@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "koukan", mixinStandardHelpOptions = true, version = "koukan 0.1.0",
     description = "Koukan for the JVM: an email transport with a REST/JSON API.",
     subcommands = {RunCommand.class, RouterCommand.class, GatewayCommand.class, ReceiverCommand.class,
-        SendRestCommand.class, SendSmtpCommand.class, SinkCommand.class, AuthSecretCommand.class, SelfSignedCertCommand.class,
+        SendRestCommand.class, SendSmtpCommand.class, SinkCommand.class, DropCommand.class, AuthSecretCommand.class, SelfSignedCertCommand.class,
         DkimKeygenCommand.class, TestCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

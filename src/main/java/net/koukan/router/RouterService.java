@@ -91,12 +91,14 @@ public final class RouterService implements AutoCloseable {
         config.modules().recipientRouterPolicy(), configDir, "modules.recipient_router_policy"));
     r.register(new RecipientRouterFilter.Factory(config, policies));
     r.register(new MaildirOutput.Factory(clock, hostname()));
+    r.register(new net.koukan.drop.SwiftOutputFilter.Factory(clock, hostname()));
     r.register(new RestOutputFactory());
     r.register(new net.koukan.smtpclient.SmtpOutputFactory());
     r.register(new net.koukan.dns.DnsResolutionFilter.Factory());
     r.register(new net.koukan.dns.RemoteHostFilter.Factory());
     r.register(new net.koukan.policy.ReceivedHeaderFilter.Factory(clock, hostname()));
     r.register(new net.koukan.policy.MessageValidationFilter.Factory());
+    r.register(new net.koukan.policy.RelayAuthFilter.Factory());
     r.register(new net.koukan.mime.MessageBuilderFilter.Factory(clock, hostname()));
     r.register(new net.koukan.mime.MessageParserFilter.Factory());
     r.register(new net.koukan.dkim.DkimSignFilter.Factory(clock, configDir));

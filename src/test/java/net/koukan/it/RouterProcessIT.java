@@ -172,8 +172,10 @@ class RouterProcessIT {
         files = l.toList();
       }
       assertThat(files).hasSize(1);
-      assertThat(Files.readString(files.get(0))).isEqualTo("Return-Path: <alice@example.com>\n"
-          + "Delivered-To: bob@example.com\nFrom: Alice <alice@example.com>\nTo: bob@example.com\n"
+      assertThat(Files.readString(files.get(0))).startsWith("Return-Path: <alice@example.com>\n"
+          + "Delivered-To: bob@example.com\nReceived: ")
+          .contains("\n\twith X-RESTMTP\n\tfor bob@example.com;\n\t")
+          .endsWith("\nFrom: Alice <alice@example.com>\nTo: bob@example.com\n"
           + "Subject: hello Bob\nMessage-ID: <run1@example.com>\n\nHi Bob.\n");
       assertThat(run.output()).contains("REST API on http://127.0.0.1:8000")
           .contains("to Maildirs under var/mail/<local-part>/")
@@ -197,6 +199,44 @@ class RouterProcessIT {
       // no open relay: the MX refuses other domains
       assertThat(net.koukan.gateway.GatewayTest.swaks("--server", "127.0.0.1:1025", "--from", "x@peer.test",
           "--to", "y@elsewhere.test")).contains("<** 550");
+    }
+  }
+
+  /** The default config with dkim_sign enabled, as its comments say, on a free port: signed and traced. */
+  @Test
+  void koukanRunWithDkimSignSignsAndTraces() throws Exception {
+    RouterProcess keygen = RouterProcess.jar(dir, "dkim-keygen", "--algorithm", "ed25519", "--selector", "s1",
+        "--domain", "example.com", "--out", "var/dkim");
+    assertThat(keygen.awaitExit(Duration.ofSeconds(60))).as(keygen.output()).isZero();
+    RouterProcess print = RouterProcess.jar(dir, "run", "--print-default-config");
+    assertThat(print.awaitExit(Duration.ofSeconds(60))).isZero();
+    String all = print.output();
+    int start = all.indexOf("# The embedded default of `./koukan run`");
+    int end = all.indexOf("gc_ttl: 86400", start);
+    assertThat(start).as(all).isNotNegative();
+    int port = net.koukan.testing.Ports.free();
+    String cfg = all.substring(start, end + "gc_ttl: 86400".length()) + "\n";
+    String signed = cfg.replace("  #- filter: dkim_sign\n  #  domain: example.com\n  #  selector: s1\n  #  key: var/dkim/s1.key",
+        "  - filter: dkim_sign\n    domain: example.com\n    selector: s1\n    key: var/dkim/s1.key")
+        .replace("8000", Integer.toString(port));
+    assertThat(signed).contains("  - filter: dkim_sign").doesNotContain(":8000");
+    Files.writeString(dir.resolve("router.yaml"), signed);
+    try (RouterProcess run = RouterProcess.jar(dir, "run", "--config", "router.yaml", "--no-smtp")) {
+      run.awaitHealthy("http://127.0.0.1:" + port, Duration.ofSeconds(120));
+      var http = new net.koukan.testing.HttpTestClient("http://127.0.0.1:" + port);
+      var r = http.post("/senders/submission/transactions", "{\"mail_from\": {\"m\": \"alice@example.com\"},"
+          + " \"rcpt_to\": [{\"m\": \"carol@example.com\"}], \"body\": {\"inline\": \"From: alice@example.com\\r\\n"
+          + "Subject: signed\\r\\nMessage-ID: <s1@example.com>\\r\\n\\r\\nhello\\r\\n\"}}");
+      assertThat(r.status()).isEqualTo(201);
+      JsonNode fin = http.pollFinal(r.id(), Duration.ofSeconds(30));
+      assertThat(fin.get("final_attempt_reason").asText()).as(run.output()).isEqualTo("upstream response success");
+      String msg;
+      try (var l = Files.list(dir.resolve("var/mail/carol/new"))) {
+        msg = Files.readString(l.findFirst().orElseThrow());
+      }
+      assertThat(msg).contains("\nReceived: ").contains("\nDKIM-Signature: v=1; a=ed25519-sha256;")
+          .contains("d=example.com").contains("s=s1").endsWith("Subject: signed\nMessage-ID: <s1@example.com>\n\nhello\n");
+      assertThat(msg.indexOf("DKIM-Signature")).isLessThan(msg.indexOf("Received: "));
     }
   }
 }
