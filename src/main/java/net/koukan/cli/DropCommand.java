@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import net.koukan.config.ConfigException;
 import net.koukan.drop.Destination;
 import net.koukan.drop.DropConfig;
@@ -108,14 +107,7 @@ public final class DropCommand implements Runnable {
           + service.destinations().size() + " destination(s): "
           + service.destinations().values().stream().map(d -> d.name() + " -> " + d.describe()).toList());
       System.out.flush();
-      CountDownLatch done = new CountDownLatch(1);
-      SmtpServer s = server;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        s.close();
-        done.countDown();
-      }, "shutdown"));
-      done.await();
-      return 0;
+      return UntilStopped.await(server::close);
     }
   }
 

@@ -3,7 +3,6 @@ package net.koukan.cli;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import net.koukan.config.ConfigException;
 import net.koukan.config.GatewayConfig;
 import net.koukan.gateway.GatewayService;
@@ -45,12 +44,6 @@ final class GatewayCommand implements Callable<Integer> {
       gw.close();
       return 1;
     }
-    CountDownLatch done = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      gw.close();
-      done.countDown();
-    }, "shutdown"));
-    done.await();
-    return 0;
+    return UntilStopped.await(gw::close);
   }
 }

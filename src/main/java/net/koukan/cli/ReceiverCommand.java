@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import net.koukan.receiver.ReceiverServer;
 import net.koukan.receiver.ReceiverSettings;
 import net.koukan.tx.HostPort;
@@ -62,13 +61,6 @@ public final class ReceiverCommand implements Callable<Integer> {
     System.out.println("koukan receiver: listening on " + addr.host() + ":" + server.port()
         + " (" + server.baseUri() + "/senders/<name>/transactions), writing to " + dir.toAbsolutePath());
     System.out.flush();
-    CountDownLatch done = new CountDownLatch(1);
-    ReceiverServer s = server;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      s.close();
-      done.countDown();
-    }, "shutdown"));
-    done.await();
-    return 0;
+    return UntilStopped.await(server::close);
   }
 }

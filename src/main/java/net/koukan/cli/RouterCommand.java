@@ -2,7 +2,6 @@ package net.koukan.cli;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import net.koukan.config.ConfigException;
 import net.koukan.config.RouterConfig;
@@ -86,16 +85,12 @@ final class RouterCommand implements Callable<Integer> {
       }
     }
     System.out.flush();
-    CountDownLatch done = new CountDownLatch(1);
     net.koukan.gateway.GatewayService gw = gateway;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    return UntilStopped.await(() -> {
       if (gw != null) {
         gw.close();
       }
       router.close();
-      done.countDown();
-    }, "shutdown"));
-    done.await();
-    return 0;
+    });
   }
 }

@@ -7,7 +7,6 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import net.koukan.smtp.AuthSecrets;
 import net.koukan.smtp.BareLfPolicy;
 import net.koukan.smtp.ListenerConfig;
@@ -103,13 +102,6 @@ public final class SinkCommand implements Callable<Integer> {
     System.out.println("koukan sink: listening on " + host + ":" + server.port()
         + (dir != null ? ", writing to " + dir.toAbsolutePath() : ""));
     System.out.flush();
-    CountDownLatch done = new CountDownLatch(1);
-    SmtpServer s = server;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      s.close();
-      done.countDown();
-    }, "shutdown"));
-    done.await();
-    return 0;
+    return UntilStopped.await(server::close);
   }
 }

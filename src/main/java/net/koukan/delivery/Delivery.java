@@ -1,8 +1,11 @@
 package net.koukan.delivery;
 
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import net.koukan.config.EffectiveSender;
 import net.koukan.config.RouterConfig;
@@ -32,6 +35,11 @@ public final class Delivery implements Dispatcher, AutoCloseable {
    */
   private final Semaphore upstreamCapacity;
   private final Dequeuer dequeuer;
+  /** The attempts running now, by thread (self-fencing interrupts them). */
+  private final Map<Thread, String> running = new ConcurrentHashMap<>();
+  private volatile boolean fenced;
+  /** Leases held by this session without a running attempt at the last audit. */
+  private Set<String> orphanCandidates = Set.of();
 
   /** Which chain delivers a transaction (null: none configured). */
   @FunctionalInterface
@@ -76,6 +84,9 @@ public final class Delivery implements Dispatcher, AutoCloseable {
 
   @Override
   public void created(TxRow row) {
+    if (fenced) {
+      return; // the lease goes with the stale session; whoever claims it runs it
+    }
     if (!tryReserve()) {
       storage.releaseLease(row.restId());
       dequeuer.wake();
@@ -121,8 +132,72 @@ public final class Delivery implements Dispatcher, AutoCloseable {
     });
   }
 
+  /**
+   * Self-fencing: this router's storage session went stale, so another replica may take over its
+   * leases. Stops claiming work and interrupts every running attempt (their lease-checked
+   * writes would be refused anyway). {@link #unfence} resumes once a new session is live.
+   */
+  public void fence() {
+    fenced = true;
+    dequeuer.pause();
+    running.keySet().forEach(Thread::interrupt);
+  }
+
+  public void unfence() {
+    fenced = false;
+    dequeuer.resume();
+  }
+
+  public boolean fenced() {
+    return fenced;
+  }
+
+  /** Attempts running now. */
+  public int running() {
+    return running.size();
+  }
+
+  /**
+   * Releases leases this session holds with no attempt running for them, seen so at two audits in
+   * a row (an attempt just handed over is not yet registered at the first): what an attempt
+   * could not release because the database was away. Returns how many were released.
+   */
+  public int auditLeases() {
+    if (fenced) {
+      return 0;
+    }
+    Set<String> idle = new HashSet<>(storage.leasedHere());
+    idle.removeAll(running.values());
+    Set<String> release = new HashSet<>(idle);
+    release.retainAll(orphanCandidates);
+    orphanCandidates = idle;
+    for (String id : release) {
+      if (!running.containsValue(id)) {
+        log.warn("{}: leased by this router with no attempt running; releasing it", id);
+        storage.releaseLease(id);
+      }
+    }
+    if (!release.isEmpty()) {
+      dequeuer.wake();
+    }
+    return release.size();
+  }
+
   /** One attempt of a leased transaction with the chain its sender/tag selects. */
   void attempt(String restId) {
+    if (fenced) {
+      return;
+    }
+    Thread self = Thread.currentThread();
+    running.put(self, restId);
+    try {
+      attemptRegistered(restId);
+    } finally {
+      running.remove(self);
+    }
+  }
+
+  private void attemptRegistered(String restId) {
     Optional<TxRow> row = storage.read(restId);
     if (row.isEmpty()) {
       return;

@@ -29,6 +29,8 @@ public final class Dequeuer implements AutoCloseable {
   private final Condition wakeup = lock.newCondition();
   private boolean woken;
   private volatile boolean running = true;
+  /** Self-fenced: claim nothing until {@link #resume}. */
+  private volatile boolean paused;
   private Thread thread;
 
   /**
@@ -60,9 +62,23 @@ public final class Dequeuer implements AutoCloseable {
     }
   }
 
+  /** Stops claiming work (the session is stale) until {@link #resume}. */
+  public void pause() {
+    paused = true;
+  }
+
+  public void resume() {
+    paused = false;
+    wake();
+  }
+
   private void loop() {
     while (running) {
       try {
+        if (paused) {
+          sleep(maxIdleMillis);
+          continue;
+        }
         capacity.acquire();
         Optional<String> id;
         try {

@@ -19,6 +19,7 @@ import net.koukan.filter.FilterTx;
 import net.koukan.storage.BlobStatus;
 import net.koukan.storage.BodyKind;
 import net.koukan.storage.Storage;
+import net.koukan.storage.StorageException;
 import net.koukan.storage.TxRow;
 import net.koukan.storage.VersionWatch;
 import net.koukan.tx.Envelope;
@@ -74,15 +75,58 @@ public final class OutputHandler {
     try {
       Attempt a = new Attempt(restId, attempt, ohc);
       a.run();
-    } catch (RuntimeException e) {
-      // a bug: do not crash-loop; try again after bug_retry
-      log.error("{}: attempt {} failed with an exception", restId, attempt, e);
-      long retry = ohc.retryParams() == null ? 3_600_000 : ohc.retryParams().bugRetry().toMillis();
-      try {
-        storage.finishAttempt(restId, clock.millis() + retry, null);
-      } catch (RuntimeException e2) {
-        log.error("{}: cannot finish the attempt", restId, e2);
+    } catch (StorageException e) {
+      switch (e.kind()) {
+        case LEASE_LOST ->
+          // self-fenced, or declared dead: the replica that took the transaction over finishes it
+          log.warn("{}: attempt {} abandoned: {}", restId, attempt, e.getMessage());
+        case UNAVAILABLE -> {
+          log.warn("{}: attempt {} interrupted by a storage outage: {}", restId, attempt, e.getMessage());
+          long retry = ohc.retryParams() == null ? 60_000 : ohc.retryParams().minAttemptTime().toMillis();
+          finishWhenReachable(restId, retry);
+        }
+        default -> bugRetry(restId, attempt, ohc, e);
       }
+    } catch (RuntimeException e) {
+      bugRetry(restId, attempt, ohc, e);
+    }
+  }
+
+  private void bugRetry(String restId, int attempt, OutputHandlerConfig ohc, RuntimeException e) {
+    // a bug: do not crash-loop; try again after bug_retry
+    log.error("{}: attempt {} failed with an exception", restId, attempt, e);
+    long retry = ohc.retryParams() == null ? 3_600_000 : ohc.retryParams().bugRetry().toMillis();
+    finishWhenReachable(restId, retry);
+  }
+
+  /**
+   * Ends the attempt with another one in {@code retryMillis}, waiting for the database to come
+   * back if it is away: a lease left behind by a live session would never be released. Gives up
+   * when the lease is lost or this thread is interrupted (self-fencing; the lease is then
+   * released with the session).
+   */
+  private void finishWhenReachable(String restId, long retryMillis) {
+    long pause = 100;
+    while (true) {
+      try {
+        storage.finishAttempt(restId, clock.millis() + retryMillis, null);
+        return;
+      } catch (StorageException e) {
+        if (e.kind() != StorageException.Kind.UNAVAILABLE) {
+          log.error("{}: cannot finish the attempt: {}", restId, e.getMessage());
+          return;
+        }
+      } catch (RuntimeException e) {
+        log.error("{}: cannot finish the attempt: {}", restId, e.toString());
+        return;
+      }
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      pause = Math.min(pause * 2, 5_000);
     }
   }
 

@@ -33,6 +33,7 @@ import net.koukan.filter.Filter;
 import net.koukan.filter.FilterFactory;
 import net.koukan.filter.FilterRegistry;
 import net.koukan.filter.FilterTx;
+import net.koukan.rest.Health;
 import net.koukan.rest.RestServer;
 import net.koukan.rest.RestSettings;
 import net.koukan.rest.SenderPolicy;
@@ -63,7 +64,7 @@ public final class GatewayService implements AutoCloseable {
   private final Clock clock;
   private final String configFile;
   private final Path configDir;
-  private final List<SmtpServer> listeners = new ArrayList<>();
+  private final List<SmtpServer> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Path tmp;
   private Database db;
   private Storage storage;
@@ -166,7 +167,14 @@ public final class GatewayService implements AutoCloseable {
     TransactionApi api = new TransactionApi(storage, senders, new RestSettings(rl.sessionUri(),
         rl.sessionUri(), (int) Math.min(Integer.MAX_VALUE, rl.chunkSize()), rl.maxBlobSize(),
         rl.restIdEntropy(), 30), delivery);
-    rest = new RestServer(rl.addr().host(), rl.addr().port(), api, null).start();
+    // /readyz: the throwaway store answers and every SMTP listener is up
+    rest = new RestServer(rl.addr().host(), rl.addr().port(), api, r -> Health.readyz(r, Map.of(
+        "storage", () -> {
+          storage.ping();
+          return Optional.empty();
+        },
+        "smtp", () -> listeners.size() == config.smtpListener().services().size()
+            ? Optional.empty() : Optional.of("SMTP listeners not started")))).start();
     log.info("REST listener for outbound SMTP on {}:{} (tags {})", rl.addr().host(), rest.port(),
         chains.keySet());
     gc = Executors.newSingleThreadScheduledExecutor(

@@ -72,7 +72,7 @@ final class HeaderValues {
         p.params().forEach(o::put);
         yield a;
       }
-      default -> F.textNode(decodeWords(v));
+      default -> F.textNode(decodeWords(v, "header " + lowerName, defects));
     };
   }
 
@@ -83,6 +83,36 @@ final class HeaderValues {
     try {
       return DecoderUtil.decodeEncodedWords(v, DecodeMonitor.SILENT);
     } catch (RuntimeException e) {
+      return v;
+    }
+  }
+
+  /** {@link #decodeWords(String)}, recording the first encoded-word problem as a defect of {@code where}. */
+  static String decodeWords(String v, String where, List<String> defects) {
+    if (!v.contains("=?")) {
+      return v;
+    }
+    DecodeMonitor monitor = new DecodeMonitor() {
+      private boolean warned;
+
+      @Override
+      public boolean warn(String error, String dummy) {
+        if (!warned) {
+          warned = true;
+          defects.add(where + ": encoded-word not decoded as written (" + error + ")");
+        }
+        return false;
+      }
+
+      @Override
+      public boolean isListening() {
+        return true;
+      }
+    };
+    try {
+      return DecoderUtil.decodeEncodedWords(v, monitor);
+    } catch (RuntimeException e) {
+      defects.add(where + ": encoded-words not decoded");
       return v;
     }
   }
@@ -364,7 +394,7 @@ final class HeaderValues {
     for (Map.Entry<String, String> e : plain.entrySet()) {
       String val = e.getValue();
       if (!e.getKey().equals("boundary") && val.startsWith("=?") && val.endsWith("?=")) {
-        val = decodeWords(val);
+        val = decodeWords(val, field + ": parameter " + e.getKey(), defects);
       }
       out.put(e.getKey(), val);
     }

@@ -38,6 +38,10 @@ public final class TransactionApi {
   static final HeaderName FINALIZE_LENGTH = HeaderNames.create("x-finalize-blob-length");
   /** Largest JSON request accepted beyond the blob limit (envelope, spec, encoding overhead). */
   private static final int JSON_OVERHEAD = 1 << 20;
+  /** Cross-replica long-poll: first re-read of the version after this long… */
+  static final long POLL_MIN_MILLIS = 50;
+  /** …doubling up to this. */
+  static final long POLL_MAX_MILLIS = 1_000;
 
   private final Storage storage;
   private final SenderPolicy.Resolver senders;
@@ -89,6 +93,7 @@ public final class TransactionApi {
           case INVALID -> sendError(res, 400, "bad_request", e.getMessage(), Map.of());
           case INVALID_RANGE -> sendError(res, 416, "invalid_range", e.getMessage(), Map.of());
           case TOO_LARGE -> sendError(res, 413, "too_large", e.getMessage(), Map.of());
+          case LEASE_LOST -> sendError(res, 409, "lease_lost", e.getMessage(), Map.of());
           case UNAVAILABLE -> {
             log.warn("storage unavailable: {}", e.getMessage());
             sendError(res, 503, "storage_unavailable", "storage unavailable, retry later", Map.of());
@@ -172,12 +177,45 @@ public final class TransactionApi {
         return;
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
-      long seen = w.awaitNewer(etag, deadline);
-      if (seen < 0) {
+      if (!awaitChange(w, id, etag, deadline)) {
         notModified(res, inm.get());
         return;
       }
       sendTxOrNotModified(res, load(id), etag, inm.get());
+    }
+  }
+
+  /**
+   * Waits until the transaction's version is no longer {@code etag} or the deadline passes. Writes
+   * in this process wake the wait at once; writes by other replicas on the same database (a
+   * dequeuer there starting an attempt, a lease released by a session sweep) are seen by
+   * re-reading the version with back-off: {@link #POLL_MIN_MILLIS} doubling up to
+   * {@link #POLL_MAX_MILLIS}, so an idle wait costs about one small query a second. Plain SQL, no
+   * change notifications (as the reference). A database error while waiting only skips that
+   * look; local wake-ups still work.
+   */
+  private boolean awaitChange(VersionWatch.Watch w, String id, long etag, long deadline)
+      throws InterruptedException {
+    long pause = TimeUnit.MILLISECONDS.toNanos(POLL_MIN_MILLIS);
+    while (true) {
+      long until = Math.min(deadline, System.nanoTime() + pause);
+      if (w.awaitNewer(etag, until) >= 0) {
+        return true;
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      try {
+        Optional<Long> v = storage.version(id);
+        if (v.isEmpty() || v.get() != etag) {
+          return true; // changed, or removed (the reload answers 404)
+        }
+      } catch (StorageException e) {
+        if (e.kind() != StorageException.Kind.UNAVAILABLE) {
+          throw e;
+        }
+      }
+      pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(POLL_MAX_MILLIS));
     }
   }
 

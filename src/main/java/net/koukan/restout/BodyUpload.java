@@ -44,7 +44,7 @@ final class BodyUpload {
       }
       UpstreamHttp.Reply r = http.send("PUT", uri, slice(blob, offset, n), deadline, headers);
       if (r.status() != 200 && r.status() != 416) {
-        throw UpstreamException.protocol("PUT " + uri + " answered HTTP " + r.status()
+        throw UpstreamException.status(r.status(), "PUT " + uri + " answered HTTP " + r.status()
             + (r.body().length > 0 ? ": " + r.excerpt() : ""));
       }
       Range stored = Range.parse(r.header("Content-Range"), total, uri);

@@ -34,6 +34,20 @@ final class UpstreamException extends Exception {
     return new UpstreamException(Kind.TRANSPORT, new Response(451, UpstreamView.clean(text)));
   }
 
+  /**
+   * The upstream answered {@code 503}: it is up but cannot store now (a router whose database is
+   * away). A local error in processing, try later: 451, as the SMTP client should hear it.
+   */
+  static UpstreamException unavailable(String reason) {
+    return new UpstreamException(Kind.PROTOCOL,
+        new Response(451, UpstreamView.clean("4.3.0 rest_output: " + reason)));
+  }
+
+  /** A non-success answer: {@link #unavailable} for 503, else {@link #protocol}. */
+  static UpstreamException status(int status, String reason) {
+    return status == 503 ? unavailable(reason) : protocol(reason);
+  }
+
   /** The upstream answered something we cannot use. */
   static UpstreamException protocol(String reason) {
     return new UpstreamException(Kind.PROTOCOL,

@@ -43,7 +43,7 @@ final class UpstreamTx {
     UpstreamHttp.Reply r = http.send("POST", endpoint, json(json), deadline,
         withTimeout(deadline, "Content-Type", "application/json"));
     if (r.status() != 201) {
-      throw UpstreamException.protocol("POST " + endpoint + " answered HTTP " + r.status() + detail(r));
+      throw UpstreamException.status(r.status(), "POST " + endpoint + " answered HTTP " + r.status() + detail(r));
     }
     String location = r.header("Location");
     if (location == null) {
@@ -203,7 +203,7 @@ final class UpstreamTx {
   private void adopt(UpstreamHttp.Reply r, String method, int rcpts) throws UpstreamException {
     int expected = method.equals("POST") ? 201 : 200;
     if (r.status() != expected) {
-      throw UpstreamException.protocol(method + " " + r.uri() + " answered HTTP " + r.status() + detail(r));
+      throw UpstreamException.status(r.status(), method + " " + r.uri() + " answered HTTP " + r.status() + detail(r));
     }
     String e = r.header("ETag");
     if (e == null || e.isBlank()) {

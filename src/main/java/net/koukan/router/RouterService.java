@@ -28,6 +28,7 @@ import net.koukan.routing.RoutingPolicy;
 import net.koukan.config.RestListenerConfig;
 import net.koukan.config.RouterConfig;
 import net.koukan.rest.Dispatcher;
+import net.koukan.rest.Health;
 import net.koukan.rest.RestServer;
 import net.koukan.rest.RestSettings;
 import net.koukan.rest.SenderPolicy;
@@ -52,6 +53,7 @@ public final class RouterService implements AutoCloseable {
   private Storage storage;
   private RestServer server;
   private ScheduledExecutorService housekeeping;
+  private SessionKeeper sessionKeeper;
   private Delivery delivery;
   private OutputHandler.Notifier notifier;
   private final RestIds restIds;
@@ -133,7 +135,8 @@ public final class RouterService implements AutoCloseable {
     // An embedded SQLite file belongs to this process alone: whatever sessions it lists are dead.
     long session = storage.startSession(rl.sessionUri(), db.dialect() == Database.Dialect.SQLITE);
     log.info("storage {} ({}), session {} at {}", db.jdbcUrl(), db.dialect(), session, rl.sessionUri());
-    startSessionRefresh(sc.sessionRefreshInterval());
+    housekeeping = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("housekeeping").daemon(true).factory());
     if (sc.gcInterval() != null) {
       startGc(sc.gcInterval(), sc.gcTtl());
     }
@@ -145,9 +148,12 @@ public final class RouterService implements AutoCloseable {
     delivery = new Delivery(storage, Delivery.ChainSelector.of(config, chains), clock, notifier,
         out.maxInflight(),
         DEQUEUE_IDLE_MILLIS).start(config.global().dequeue());
+    sessionKeeper = new SessionKeeper(storage, delivery, rl.sessionUri(),
+        sc.sessionRefreshInterval(), System::nanoTime).start();
     Dispatcher dispatcher = config.global().dequeue() ? delivery : Dispatcher.NONE;
     TransactionApi api = new TransactionApi(storage, this::senderPolicy, settings, dispatcher);
-    server = new RestServer(rl.host(), rl.port(), api, null).start();
+    server = new RestServer(rl.host(), rl.port(), api, r -> Health.readyz(r, readinessChecks()))
+        .start();
     log.info("REST listener on {}:{}", rl.host(), server.port());
     return this;
   }
@@ -176,24 +182,19 @@ public final class RouterService implements AutoCloseable {
     }, ms, ms, TimeUnit.MILLISECONDS);
   }
 
-  private void startSessionRefresh(Duration interval) {
-    housekeeping = Executors.newSingleThreadScheduledExecutor(
-        Thread.ofPlatform().name("session-refresh").daemon(true).factory());
-    long ms = Math.max(100, interval.toMillis());
-    Duration ttl = interval.multipliedBy(10);
-    housekeeping.scheduleWithFixedDelay(() -> {
-      try {
-        if (!storage.refreshSession()) {
-          log.error("this router's storage session was declared dead by another replica");
-        }
-        int released = storage.expireSessions(ttl);
-        if (released > 0) {
-          log.info("released {} leases of dead sessions", released);
-        }
-      } catch (RuntimeException e) {
-        log.warn("session refresh failed: {}", e.getMessage());
-      }
-    }, ms, ms, TimeUnit.MILLISECONDS);
+  /** {@code /readyz}: the database answers and this router's session is live (not fenced). */
+  private Map<String, Health.Check> readinessChecks() {
+    Map<String, Health.Check> checks = new java.util.LinkedHashMap<>();
+    checks.put("storage", () -> {
+      storage.ping();
+      return Optional.empty();
+    });
+    checks.put("session", () -> sessionKeeper.problem());
+    return checks;
+  }
+
+  public SessionKeeper sessionKeeper() {
+    return sessionKeeper;
   }
 
   public int port() {
@@ -212,6 +213,9 @@ public final class RouterService implements AutoCloseable {
   public void close() {
     if (server != null) {
       server.close();
+    }
+    if (sessionKeeper != null) {
+      sessionKeeper.close();
     }
     if (delivery != null) {
       delivery.close();

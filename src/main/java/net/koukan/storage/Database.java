@@ -102,6 +102,17 @@ public final class Database implements AutoCloseable {
         hc.setSchema(schema);
       }
       hc.addDataSourceProperty("reWriteBatchedInserts", "true");
+      // while the server is away, fail fast (503 to clients, 451 to SMTP) instead of hanging:
+      // a request waits at most connectionTimeout for a connection, and a new connection at most
+      // connectTimeout; keepalive notices a peer that vanished without closing
+      hc.setConnectionTimeout(5_000);
+      hc.setValidationTimeout(2_000);
+      if (!jdbc.contains("connectTimeout=")) {
+        hc.addDataSourceProperty("connectTimeout", "5");
+      }
+      if (!jdbc.contains("tcpKeepAlive=")) {
+        hc.addDataSourceProperty("tcpKeepAlive", "true");
+      }
     }
     HikariDataSource ds;
     try {

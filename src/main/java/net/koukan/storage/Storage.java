@@ -107,15 +107,20 @@ public final class Storage {
         new long[] {now() - ttl.toMillis(), sessionId}));
   }
 
+  /**
+   * Runs {@code markDead} (may be null) and releases every lease held by a session that is not
+   * live, whoever marked it dead and when: a lease taken under a session that died meanwhile
+   * (a create racing with a self-fencing restart) is released by the next sweep.
+   */
   private int releaseDeadLeases(Connection c, String markDead, long[] args) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(markDead)) {
-      if (args != null) {
-        for (int i = 0; i < args.length; i++) {
-          ps.setLong(i + 1, args[i]);
+    if (markDead != null) {
+      try (PreparedStatement ps = c.prepareStatement(markDead)) {
+        if (args != null) {
+          for (int i = 0; i < args.length; i++) {
+            ps.setLong(i + 1, args[i]);
+          }
         }
-      }
-      if (ps.executeUpdate() == 0 && args != null) {
-        return 0;
+        ps.executeUpdate();
       }
     }
     try (PreparedStatement ps = c.prepareStatement(
@@ -124,6 +129,48 @@ public final class Storage {
       ps.setLong(1, now());
       return ps.executeUpdate();
     }
+  }
+
+  /**
+   * Self-fencing: gives up this session (marking it dead releases every lease it still holds)
+   * and registers a new live one. Called after this router stopped its attempts because its
+   * session went stale; work it held is then claimed afresh, by it or by another replica.
+   */
+  public long restartSession(String uri) {
+    long old = sessionId;
+    long id = db.write(c -> {
+      long t = now();
+      if (old >= 0) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE sessions SET live = FALSE WHERE id = ?")) {
+          ps.setLong(1, old);
+          ps.executeUpdate();
+        }
+      }
+      // releases the old session's leases, and any still pointing at a dead session
+      releaseDeadLeases(c, null, null);
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO sessions (uri, creation, last_update, live) VALUES (?, ?, ?, TRUE) RETURNING id")) {
+        ps.setString(1, uri);
+        ps.setLong(2, t);
+        ps.setLong(3, t);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    });
+    sessionId = id;
+    return id;
+  }
+
+  /** A cheap round trip to the database (readiness checks). */
+  public void ping() {
+    db.read(c -> {
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
+        rs.next();
+        return null;
+      }
+    });
   }
 
   /** Marks this session dead on clean shutdown, releasing its leases. */
@@ -370,8 +417,8 @@ public final class Storage {
   }
 
   /** The state a write needs, read inside the write transaction. */
-  private record Head(long id, long version, String json, BodyKind bodyKind, String finalReason,
-      boolean cancelled) {}
+  private record Head(String restId, long id, long version, String json, BodyKind bodyKind,
+      String finalReason, boolean cancelled) {}
 
   private static Head head(Connection c, String restId) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
@@ -382,7 +429,7 @@ public final class Storage {
         if (!rs.next()) {
           throw StorageException.notFound("transaction " + restId);
         }
-        return new Head(rs.getLong(1), rs.getLong(2), rs.getString(3),
+        return new Head(restId, rs.getLong(1), rs.getLong(2), rs.getString(3),
             BodyKind.values()[rs.getInt(4)], rs.getString(5), rs.getBoolean(6));
       }
     }
@@ -390,31 +437,88 @@ public final class Storage {
 
   /** Bumps the version of {@code h} if it is still {@code h.version}; else a conflict. */
   private long bump(Connection c, Head h, String extraSet, Object... extraArgs) throws SQLException {
+    return bumpWhere(c, h, null, extraSet, extraArgs);
+  }
+
+  /**
+   * As {@link #bump}, with a further condition {@code where} whose parameters follow those of
+   * {@code extraSet} in {@code extraArgs}.
+   */
+  private long bumpWhere(Connection c, Head h, String where, String extraSet, Object... extraArgs)
+      throws SQLException {
     String sql = "UPDATE transactions SET version = version + 1, last_update = ?"
-        + (extraSet == null ? "" : ", " + extraSet) + " WHERE id = ? AND version = ?";
+        + (extraSet == null ? "" : ", " + extraSet) + " WHERE id = ? AND version = ?"
+        + (where == null ? "" : " AND " + where);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int i = 1;
       ps.setLong(i++, now());
-      for (Object a : extraArgs) {
-        if (a == null) {
-          ps.setNull(i++, Types.NULL); // let the server infer the column type
-        } else if (a instanceof Long l) {
-          ps.setLong(i++, l);
-        } else if (a instanceof Integer n) {
-          ps.setInt(i++, n);
-        } else if (a instanceof Boolean b) {
-          ps.setBoolean(i++, b);
-        } else {
-          ps.setString(i++, a.toString());
-        }
+      int setArgs = where == null ? extraArgs.length : extraArgs.length - countParams(where);
+      for (int k = 0; k < setArgs; k++) {
+        i = bind(ps, i, extraArgs[k]);
       }
       ps.setLong(i++, h.id());
-      ps.setLong(i, h.version());
+      ps.setLong(i++, h.version());
+      for (int k = setArgs; k < extraArgs.length; k++) {
+        i = bind(ps, i, extraArgs[k]);
+      }
       if (ps.executeUpdate() != 1) {
         throw StorageException.conflict();
       }
     }
     return h.version() + 1;
+  }
+
+  private static int countParams(String sql) {
+    return (int) sql.chars().filter(ch -> ch == '?').count();
+  }
+
+  private static int bind(PreparedStatement ps, int i, Object a) throws SQLException {
+    if (a == null) {
+      ps.setNull(i, Types.NULL); // let the server infer the column type
+    } else if (a instanceof Long l) {
+      ps.setLong(i, l);
+    } else if (a instanceof Integer n) {
+      ps.setInt(i, n);
+    } else if (a instanceof Boolean b) {
+      ps.setBoolean(i, b);
+    } else {
+      ps.setString(i, a.toString());
+    }
+    return i + 1;
+  }
+
+  /**
+   * As {@link #bump}, and only while this session holds the lease ({@code orUnleased}: or nobody
+   * does). A row leased elsewhere (or released because this session was declared dead) is
+   * {@link StorageException.Kind#LEASE_LOST}: the fencing that keeps a stale router from
+   * overwriting the work of the replica that took over.
+   */
+  private long bumpLeased(Connection c, Head h, boolean orUnleased, String extraSet,
+      Object... extraArgs) throws SQLException {
+    Object[] args = java.util.Arrays.copyOf(extraArgs, extraArgs.length + 1);
+    args[extraArgs.length] = sessionId;
+    String where = orUnleased ? "(inflight_session_id IS NULL OR inflight_session_id = ?)"
+        : "inflight_session_id = ?";
+    try {
+      return bumpWhere(c, h, where, extraSet, args);
+    } catch (StorageException e) {
+      if (e.kind() != StorageException.Kind.VERSION_CONFLICT) {
+        throw e;
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT version, inflight_session_id FROM transactions WHERE id = ?")) {
+        ps.setLong(1, h.id());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next() && rs.getLong(1) == h.version()) {
+            long holder = rs.getLong(2);
+            throw new StorageException(StorageException.Kind.LEASE_LOST, "transaction "
+                + h.restId() + " is no longer leased to this session " + sessionId
+                + (rs.wasNull() ? "" : " but to session " + holder));
+          }
+        }
+      }
+      throw e;
+    }
   }
 
   /**
@@ -729,7 +833,7 @@ public final class Storage {
           retry = rs.getBoolean(2);
         }
       }
-      v[0] = bump(c, h, "attempt_count = ?, inflight_session_id = ?, final_attempt_reason = "
+      v[0] = bumpLeased(c, h, true, "attempt_count = ?, inflight_session_id = ?, final_attempt_reason = "
               + "COALESCE(final_attempt_reason, ?)",
           next, sessionId, retry ? null : TxRow.ONESHOT);
       try (PreparedStatement ps = c.prepareStatement(
@@ -754,6 +858,26 @@ public final class Storage {
    * {@code filter_output}) into the attempt's row.
    */
   public long writeResponses(String restId, int attemptId, ObjectNode responses) {
+    return retryConflicts(() -> writeResponsesOnce(restId, attemptId, responses));
+  }
+
+  /**
+   * Runs a write that re-reads what it needs, again after a version conflict (a client wrote
+   * meanwhile): the attempt's own writes never fail because a client was busy.
+   */
+  private static long retryConflicts(java.util.function.LongSupplier write) {
+    for (int i = 0; ; i++) {
+      try {
+        return write.getAsLong();
+      } catch (StorageException e) {
+        if (e.kind() != StorageException.Kind.VERSION_CONFLICT || i >= 20) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private long writeResponsesOnce(String restId, int attemptId, ObjectNode responses) {
     long version = db.write(c -> {
       Head h = head(c, restId);
       String current;
@@ -778,7 +902,7 @@ public final class Storage {
         ps.setInt(4, attemptId);
         ps.executeUpdate();
       }
-      return bump(c, h, null);
+      return bumpLeased(c, h, false, null);
     });
     watch.publish(restId, version);
     return version;
@@ -800,6 +924,12 @@ public final class Storage {
    */
   public long finishAttempt(String restId, Long nextAttemptTime, String finalReason, Boolean retry,
       Boolean notification) {
+    return retryConflicts(() -> finishAttemptOnce(restId, nextAttemptTime, finalReason, retry,
+        notification));
+  }
+
+  private long finishAttemptOnce(String restId, Long nextAttemptTime, String finalReason,
+      Boolean retry, Boolean notification) {
     long version = db.write(c -> {
       Head h = head(c, restId);
       if (retry != null || notification != null) {
@@ -819,7 +949,8 @@ public final class Storage {
       if (reason == null && h.finalReason() != null) {
         reason = h.finalReason();
       }
-      return bump(c, h, "inflight_session_id = NULL, next_attempt_time = ?, final_attempt_reason = ?",
+      return bumpLeased(c, h, false,
+          "inflight_session_id = NULL, next_attempt_time = ?, final_attempt_reason = ?",
           nextAttemptTime, reason);
     });
     if (version > 0) {
@@ -955,6 +1086,23 @@ public final class Storage {
           return rs.wasNull() ? Optional.empty() : Optional.of(v);
         }
       }
+    });
+  }
+
+  /** The transactions leased to this session now. */
+  public List<String> leasedHere() {
+    return db.read(c -> {
+      List<String> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT rest_id FROM transactions WHERE inflight_session_id = ?")) {
+        ps.setLong(1, sessionId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+      }
+      return out;
     });
   }
 

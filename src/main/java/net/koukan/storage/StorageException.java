@@ -6,7 +6,9 @@ public final class StorageException extends RuntimeException {
 
   /** Why the operation was refused. */
   public enum Kind {
-    NOT_FOUND, VERSION_CONFLICT, INVALID, INVALID_RANGE, TOO_LARGE, UNAVAILABLE
+    NOT_FOUND, VERSION_CONFLICT, INVALID, INVALID_RANGE, TOO_LARGE, UNAVAILABLE,
+    /** This session does not hold the transaction's lease (any more): another replica may. */
+    LEASE_LOST
   }
 
   private final Kind kind;

@@ -1,6 +1,7 @@
 package net.koukan.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -251,6 +252,38 @@ class StorageTest {
     assertThat(released.version()).isEqualTo(2);
     assertThat(other.refreshSession()).isFalse();
     assertThat(storage.refreshSession()).isTrue();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Database.Dialect.class)
+  void attemptWritesNeedTheLeaseSoAFencedSessionCannotOverwrite(Database.Dialect d) {
+    open(d);
+    Storage other = new Storage(tdb.db, Clock.systemUTC(), new VersionWatch(), 1 << 20);
+    other.startSession("http://other:8000", false);
+    other.create(new Storage.NewTx("a", env("b@x"), new BodySpec.Inline(bytes("x")), false, true,
+        false, true));
+    // leased by the other session: this one may not start an attempt on it
+    StorageException refused = catchThrowableOfType(StorageException.class, () -> storage.startAttempt("a"));
+    assertThat(refused.kind()).isEqualTo(StorageException.Kind.LEASE_LOST);
+    int attempt = other.startAttempt("a");
+    other.writeResponses("a", attempt, (com.fasterxml.jackson.databind.node.ObjectNode)
+        TxJson.MAPPER.createObjectNode().put("note", 1));
+    // the other session is declared dead (its leases released); its late writes are refused
+    other.restartSession("http://other:8000");
+    assertThat(storage.read("a").orElseThrow().leaseSessionId()).isNull();
+    assertThat(catchThrowableOfType(StorageException.class, () -> other.writeResponses("a", attempt,
+        TxJson.MAPPER.createObjectNode())).kind()).isEqualTo(StorageException.Kind.LEASE_LOST);
+    assertThat(catchThrowableOfType(StorageException.class, () -> other.finishAttempt("a", null,
+        "upstream response success")).kind()).isEqualTo(StorageException.Kind.LEASE_LOST);
+    assertThat(storage.read("a").orElseThrow().visibleFinalReason()).isNull();
+    // whoever claims it next works on it
+    assertThat(storage.claimNext()).contains("a");
+    int mine = storage.startAttempt("a");
+    assertThat(mine).isEqualTo(attempt + 1);
+    assertThat(storage.leasedHere()).containsExactly("a");
+    storage.finishAttempt("a", null, "upstream response success");
+    assertThat(storage.read("a").orElseThrow().visibleFinalReason()).isEqualTo("upstream response success");
+    assertThat(storage.leasedHere()).isEmpty();
   }
 
   @ParameterizedTest
