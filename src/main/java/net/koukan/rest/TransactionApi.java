@@ -25,6 +25,7 @@ import net.koukan.storage.StorageException;
 import net.koukan.storage.TxRow;
 import net.koukan.storage.VersionWatch;
 import net.koukan.tx.Envelope;
+import net.koukan.tx.BuilderIds;
 import net.koukan.tx.TxDelta;
 import net.koukan.tx.TxJson;
 import net.koukan.tx.TxValidationException;
@@ -48,6 +49,7 @@ public final class TransactionApi {
   private final RestSettings settings;
   private final Dispatcher dispatcher;
   private final SecureRandom random = new SecureRandom();
+  private volatile String messageIdDomain = "localhost";
 
   public TransactionApi(Storage storage, SenderPolicy.Resolver senders, RestSettings settings,
       Dispatcher dispatcher) {
@@ -55,6 +57,32 @@ public final class TransactionApi {
     this.senders = senders;
     this.settings = settings;
     this.dispatcher = dispatcher;
+  }
+
+  /**
+   * The domain of the Message-IDs given to message-builder bodies that come without one and whose
+   * From and MAIL FROM have no usable domain (this host's name). Returns this.
+   */
+  public TransactionApi messageIdDomain(String domain) {
+    this.messageIdDomain = domain;
+    return this;
+  }
+
+  /** A builder body gets its Date and Message-ID now, once, in the stored spec ({@link BuilderIds}). */
+  private TxDelta withIds(TxDelta d, TxRow row) {
+    if (d.body() == null) {
+      return d;
+    }
+    var from = d.mailFrom() != null ? d.mailFrom() : row == null ? null : row.envelope().mailFrom();
+    String fallback = messageIdDomain;
+    if (from != null) {
+      String a = from.address();
+      String dom = a.substring(a.lastIndexOf('@') + 1);
+      if (a.contains("@") && dom.matches("[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+")) {
+        fallback = dom;
+      }
+    }
+    return BuilderIds.complete(d, storage.clock().instant(), fallback);
   }
 
   public void register(HttpRouting.Builder r) {
@@ -126,7 +154,7 @@ public final class TransactionApi {
     String sender = req.path().pathParameters().get("sender");
     requireJson(req);
     JsonNode json = readJson(req);
-    TxDelta delta = TxJson.parse(json, TxJson.Op.CREATE);
+    TxDelta delta = withIds(TxJson.parse(json, TxJson.Op.CREATE), null);
     SenderPolicy policy = senders.resolve(sender, delta.senderTag())
         .orElseThrow(() -> new ApiException(404, "unknown_sender",
             "unknown sender " + sender + (delta.senderTag() == null ? "" : " tag " + delta.senderTag())));
@@ -267,7 +295,7 @@ public final class TransactionApi {
     byte[] body = readBody(req, JSON_OVERHEAD + settings.maxBlobSize());
     if (body.length > 0 || hasContentType) {
       requireJson(req);
-      delta = TxJson.parse(parseJson(body), TxJson.Op.UPDATE);
+      delta = withIds(TxJson.parse(parseJson(body), TxJson.Op.UPDATE), row);
       boolean incremental = senders.resolve(row.envelope().sender(), row.envelope().tag())
           .map(SenderPolicy::incremental).orElse(false);
       boolean onlyFilterOutput = delta.mailFrom() == null && delta.rcptTo().isEmpty()

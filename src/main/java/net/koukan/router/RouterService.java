@@ -151,7 +151,8 @@ public final class RouterService implements AutoCloseable {
     sessionKeeper = new SessionKeeper(storage, delivery, rl.sessionUri(),
         sc.sessionRefreshInterval(), System::nanoTime).start();
     Dispatcher dispatcher = config.global().dequeue() ? delivery : Dispatcher.NONE;
-    TransactionApi api = new TransactionApi(storage, this::senderPolicy, settings, dispatcher);
+    TransactionApi api = new TransactionApi(storage, this::senderPolicy, settings, dispatcher)
+        .messageIdDomain(hostname());
     server = new RestServer(rl.host(), rl.port(), api, r -> Health.readyz(r, readinessChecks()))
         .start();
     log.info("REST listener on {}:{}", rl.host(), server.port());

@@ -44,6 +44,11 @@ public final class Storage {
     this.maxBlobSize = maxBlobSize;
   }
 
+  /** The clock this store stamps times with. */
+  public Clock clock() {
+    return clock;
+  }
+
   public VersionWatch watch() {
     return watch;
   }
