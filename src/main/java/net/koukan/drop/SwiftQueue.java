@@ -18,21 +18,31 @@ import net.koukan.drop.swift.SwiftObject;
 
 /**
  * {@link DropQueue} on a Swift container. The lease is a lock object {@code locks/<name>} created
- * with {@code If-None-Match: *} (only one PUT can succeed) and {@code X-Delete-At} = the lease's
- * end: Swift itself hides an expired lock, so the next {@code If-None-Match: *} PUT succeeds and
- * an expired lease is taken over atomically, with no lock-breaking race. Moves are COPY then
- * DELETE; a DELETE answering 404 means another consumer moved the message first (we lost).
+ * with {@code If-None-Match: *} and {@code X-Delete-At} = the lease's end: Swift itself hides an
+ * expired lock, so the next {@code If-None-Match: *} PUT succeeds and an expired lease is taken
+ * over. Swift checks {@code If-None-Match} when a PUT starts, not atomically with its write, so two
+ * PUTs in flight at once can both get 201 (the later one's timestamp wins): after a 201 we wait
+ * {@code settle} (longer than such a PUT takes) and read the lock back; only the owner it names
+ * holds the lease. Moves are COPY then DELETE; a DELETE answering 404 means another consumer moved
+ * the message first (we lost). {@link #finish} checks the lease again before moving.
  */
 public final class SwiftQueue implements DropQueue {
   static final String LOCKS = "locks/";
   private final SwiftClient client;
   private final String container;
   private final Clock clock;
+  private final Duration settle;
 
   public SwiftQueue(SwiftClient client, String container, Clock clock) {
+    this(client, container, clock, Duration.ofMillis(200));
+  }
+
+  /** @param settle how long concurrent lock PUTs are given to land before the lock is read back */
+  public SwiftQueue(SwiftClient client, String container, Clock clock, Duration settle) {
     this.client = client;
     this.container = container;
     this.clock = clock;
+    this.settle = settle;
   }
 
   @Override
@@ -103,12 +113,30 @@ public final class SwiftQueue implements DropQueue {
     h.put("X-Object-Meta-Expires", expires.toString());
     int s = client.put(container, LOCKS + name, h, owner.getBytes(StandardCharsets.US_ASCII)).status();
     if (s == 201) {
-      return true;
+      return settled(name, owner);
     }
     if (s == 412) {
       return false;
     }
     throw new SwiftException(s, "PUT lock " + LOCKS + name + ": HTTP " + s);
+  }
+
+  /** After a 201 for our lock: whether it is still ours once concurrent PUTs have landed. */
+  private boolean settled(String name, String owner) throws SwiftException {
+    try {
+      Thread.sleep(settle);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SwiftException(0, "interrupted while taking the lock on " + name);
+    }
+    SwiftClient.Response r = client.head(container, LOCKS + name);
+    if (r.status() / 100 == 2) {
+      return owner.equals(r.header("X-Object-Meta-Owner"));
+    }
+    if (r.status() == 404) {
+      return false;
+    }
+    throw new SwiftException(r.status(), "HEAD " + LOCKS + name + ": HTTP " + r.status());
   }
 
   /** Swift's X-Delete-At has whole seconds; the lock lives until at least {@code expires}. */

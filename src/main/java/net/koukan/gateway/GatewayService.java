@@ -44,6 +44,7 @@ import net.koukan.smtp.BareLfPolicy;
 import net.koukan.smtp.ListenerConfig;
 import net.koukan.smtp.SmtpLimits;
 import net.koukan.smtp.SmtpServer;
+import net.koukan.smtp.SmtpTimeouts;
 import net.koukan.smtp.Tls;
 import net.koukan.smtpclient.SmtpOutputFactory;
 import net.koukan.storage.Database;
@@ -103,6 +104,7 @@ public final class GatewayService implements AutoCloseable {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("static_endpoint", ro.endpoint());
     o.put("chunk_size", ro.chunkSize());
+    o.put("refresh_interval", ro.refreshInterval().toMillis() / 1000.0);
     o.put("rcpt_timeout", s.rcptTimeout().toMillis() / 1000.0);
     o.put("data_timeout", s.dataTimeout().toMillis() / 1000.0);
     if (ro.verify() != null) {
@@ -126,6 +128,10 @@ public final class GatewayService implements AutoCloseable {
       throw new ConfigException(configFile, 1, 1, "smtp_listener.services",
           "listener " + s.addr().host() + ":" + s.addr().port() + ": " + e.getMessage(), e);
     }
+    if (s.proxyProtocolTimeout() != null && (s.proxyProtocolTimeout().isZero() || s.proxyProtocolTimeout().isNegative())) {
+      throw new ConfigException(configFile, 1, 1, "smtp_listener.services.proxy_protocol_timeout",
+          "listener " + s.addr().host() + ":" + s.addr().port() + ": must be more than 0 seconds");
+    }
     SmtpLimits d = SmtpLimits.defaults();
     SmtpLimits limits = new SmtpLimits(s.maxMessageSize(), s.maxRecipients(), d.maxCommandLine(),
         d.maxTextLine(), d.maxCommands(), d.maxErrors(), d.spoolMemory());
@@ -137,6 +143,9 @@ public final class GatewayService implements AutoCloseable {
         .tls(tls)
         .auth(auth)
         .proxyProtocol(s.proxyProtocolTimeout() != null)
+        .timeouts(s.proxyProtocolTimeout() != null
+            ? SmtpTimeouts.defaults().withProxyHeader(s.proxyProtocolTimeout()) : SmtpTimeouts.defaults())
+        .chunking(s.enableBdat())
         .limits(limits)
         .bareLf(s.bareLf().equals("normalize") ? BareLfPolicy.NORMALIZE : BareLfPolicy.REJECT)
         .build();

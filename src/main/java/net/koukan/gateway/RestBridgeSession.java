@@ -14,6 +14,8 @@ import net.koukan.filter.Chain;
 import net.koukan.filter.Delta;
 import net.koukan.filter.Filter;
 import net.koukan.filter.FilterTx;
+import net.koukan.filter.GrowingBlob;
+import net.koukan.smtp.GrowingMessage;
 import net.koukan.smtp.MessageBody;
 import net.koukan.smtp.SessionInfo;
 import net.koukan.smtp.SmtpSession;
@@ -36,6 +38,9 @@ public final class RestBridgeSession implements SmtpSession {
   private final Settings settings;
   private FilterTx tx;
   private Chain chain;
+  /** While DATA streams on: the thread running the body through the chain, and its body. */
+  private Thread streaming;
+  private StreamedBody streamed;
 
   public RestBridgeSession(Settings settings) {
     this.settings = settings;
@@ -75,10 +80,40 @@ public final class RestBridgeSession implements SmtpSession {
     return r != null ? r : new Response(450, "4.3.0 RCPT upstream timeout/internal error");
   }
 
+  /**
+   * The message starts to arrive: it goes on to the router as it comes (PUT pieces), on a thread
+   * of its own, while the server keeps reading it; {@link #data} then waits for the router's
+   * answer. The router makes nothing of it until the server accepted the end of data.
+   */
+  @Override
+  public void dataStarted(GrowingMessage message) {
+    if (tx == null || tx.done() || streaming != null) {
+      return;
+    }
+    streamed = new StreamedBody(message);
+    tx.body(new Body.Raw(streamed));
+    FilterTx t = tx;
+    Chain c = chain;
+    streaming = Thread.ofVirtual().name("smtp-data-stream").start(
+        () -> c.update(t, new Delta(false, List.of(), true)));
+  }
+
   @Override
   public Response data(MessageBody body) {
     if (tx == null || tx.done()) {
       return new Response(554, "5.5.1 no valid recipients");
+    }
+    if (streaming != null) {
+      try {
+        streaming.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new Response(451, "4.3.0 interrupted");
+      }
+      streaming = null;
+      Response r = tx.dataResponse();
+      finish(false);
+      return r != null ? r : new Response(450, "4.3.0 DATA upstream timeout/internal error");
     }
     tx.body(new Body.Raw(new BlobSource() {
       @Override
@@ -103,6 +138,17 @@ public final class RestBridgeSession implements SmtpSession {
   }
 
   private void finish(boolean cancel) {
+    if (streaming != null) {
+      // the message was refused or cut off: the upload stops, nothing was finalized
+      streamed.abandon();
+      try {
+        streaming.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      streaming = null;
+    }
+    streamed = null;
     if (chain == null) {
       return;
     }
@@ -130,5 +176,59 @@ public final class RestBridgeSession implements SmtpSession {
     }
     String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
     return new HostPort(host, a.getPort());
+  }
+
+  /** The growing SMTP message as the body of the REST transaction. */
+  private static final class StreamedBody implements GrowingBlob {
+    private final GrowingMessage message;
+    private volatile boolean abandoned;
+
+    StreamedBody(GrowingMessage message) {
+      this.message = message;
+    }
+
+    void abandon() {
+      abandoned = true;
+    }
+
+    @Override
+    public long length() {
+      return message.size();
+    }
+
+    @Override
+    public boolean complete() {
+      return !abandoned && message.complete();
+    }
+
+    @Override
+    public boolean abandoned() {
+      return abandoned || message.abandoned();
+    }
+
+    @Override
+    public long awaitLength(long atLeast, long deadlineNanos) throws InterruptedException {
+      // in slices, so that abandon() from the connection thread is seen soon
+      while (true) {
+        long slice = Math.min(deadlineNanos, System.nanoTime() + 100_000_000L);
+        long n = message.awaitSize(atLeast, slice);
+        if (n >= atLeast || complete() || abandoned() || System.nanoTime() >= deadlineNanos) {
+          return n;
+        }
+      }
+    }
+
+    @Override
+    public InputStream open(long offset, long length) throws IOException {
+      return message.open(offset, length);
+    }
+
+    @Override
+    public InputStream open() throws IOException {
+      if (!complete()) {
+        throw new IOException("message not complete");
+      }
+      return message.open(0, message.size());
+    }
   }
 }

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import net.koukan.filter.BlobSource;
+import net.koukan.filter.GrowingBlob;
 
 /**
  * Uploads one finished blob with PUT (spec §2.6, wire notes §10.6): one plain PUT when it fits in
@@ -27,8 +28,70 @@ final class BodyUpload {
   }
 
   void upload(URI uri, BlobSource blob, long deadline) throws UpstreamException, InterruptedException {
-    long total = blob.length();
+    upload(uri, blob, deadline, 0);
+  }
+
+  /**
+   * Streams a body that is still arriving: a {@code bytes a-b/*} piece whenever {@code chunkSize}
+   * new bytes are in, or whatever is in after {@code refresh} (so the upstream sees progress
+   * from a slow client), and nothing final until the body is complete. Each piece has
+   * {@code perRequest} to go through; waiting for the client is bounded by the SMTP side, which
+   * abandons the body when the client stalls. Returns once the whole body is stored upstream;
+   * the caller then waits for the DATA response.
+   */
+  void stream(URI uri, GrowingBlob blob, java.time.Duration refresh, java.time.Duration perRequest)
+      throws UpstreamException, InterruptedException {
     long offset = 0;
+    long lastSent = System.nanoTime();
+    while (true) {
+      long target = offset + chunkSize;
+      long have = blob.awaitLength(target, Math.min(lastSent + refresh.toNanos(), System.nanoTime() + 1_000_000_000L));
+      if (blob.abandoned()) {
+        throw UpstreamException.protocol("message abandoned by the SMTP client side at byte " + have);
+      }
+      if (blob.complete()) {
+        upload(uri, blob, System.nanoTime() + perRequest.toNanos(), offset);
+        return;
+      }
+      boolean full = have >= target;
+      boolean due = System.nanoTime() - lastSent >= refresh.toNanos() && have > offset;
+      if (!full && !due) {
+        continue;
+      }
+      long n = Math.min(chunkSize, have - offset);
+      UpstreamHttp.Reply r = http.send("PUT", uri, piece(blob, offset, n),
+          System.nanoTime() + perRequest.toNanos(),
+          "Content-Range", "bytes " + offset + "-" + (offset + n - 1) + "/*");
+      if (r.status() != 200 && r.status() != 416) {
+        throw UpstreamException.status(r.status(), "PUT " + uri + " answered HTTP " + r.status()
+            + (r.body().length > 0 ? ": " + r.excerpt() : ""));
+      }
+      Range stored = Range.parse(r.header("Content-Range"), Long.MAX_VALUE, uri);
+      long now = stored == null ? offset + n : stored.length();
+      if (now <= offset) {
+        throw UpstreamException.protocol("PUT " + uri + " makes no progress at byte " + offset);
+      }
+      offset = Math.min(now, have);
+      lastSent = System.nanoTime();
+    }
+  }
+
+  private static HttpRequest.BodyPublisher piece(GrowingBlob blob, long offset, long n) {
+    HttpRequest.BodyPublisher in = HttpRequest.BodyPublishers.ofInputStream(() -> {
+      try {
+        return blob.open(offset, n);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    return HttpRequest.BodyPublishers.fromPublisher(in, n);
+  }
+
+  /** Uploads {@code blob}, of which the upstream already holds the first {@code start} bytes. */
+  private void upload(URI uri, BlobSource blob, long deadline, long start)
+      throws UpstreamException, InterruptedException {
+    long total = blob.length();
+    long offset = start;
     int stalls = 0;
     while (true) {
       long n = Math.min(chunkSize, total - offset);
@@ -69,6 +132,9 @@ final class BodyUpload {
   static HttpRequest.BodyPublisher slice(BlobSource blob, long offset, long n) {
     if (n == 0) {
       return HttpRequest.BodyPublishers.noBody();
+    }
+    if (blob instanceof GrowingBlob g) {
+      return piece(g, offset, n);
     }
     HttpRequest.BodyPublisher in = HttpRequest.BodyPublishers.ofInputStream(() -> {
       try {

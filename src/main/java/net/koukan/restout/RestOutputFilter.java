@@ -15,6 +15,7 @@ import net.koukan.filter.Body;
 import net.koukan.filter.Delta;
 import net.koukan.filter.Filter;
 import net.koukan.filter.FilterTx;
+import net.koukan.filter.GrowingBlob;
 import net.koukan.tx.HostPort;
 import net.koukan.tx.Response;
 import net.koukan.tx.TxJson;
@@ -282,7 +283,13 @@ public final class RestOutputFilter implements Filter {
             throw UpstreamException.protocol("upstream offered no body.blob_status.uri");
           }
           bodySent = true;
-          upload.upload(up.resolve(u), raw.blob(), deadline);
+          if (raw.blob() instanceof GrowingBlob g && !g.complete()) {
+            // the client is still sending: pieces as they come; the DATA wait starts at the end
+            upload.stream(up.resolve(u), g, options.refreshInterval(), options.dataTimeout());
+            deadline = System.nanoTime() + options.dataTimeout().toNanos();
+          } else {
+            upload.upload(up.resolve(u), raw.blob(), deadline);
+          }
         }
         case Body.Builder b -> {
           String u = up.view().builderUri();

@@ -19,6 +19,8 @@ import net.koukan.config.Min;
  * @param heartbeatInterval while waiting, an empty PATCH at most this often keeps the upstream
  *     transaction alive
  * @param connectTimeout TCP/TLS connect timeout for each request
+ * @param refreshInterval a body still arriving (the gateway streaming SMTP DATA) is sent on at
+ *     least this often, as far as it has come, besides every {@code chunk_size} bytes
  */
 public record RestOutputOptions(
     String staticEndpoint,
@@ -27,4 +29,5 @@ public record RestOutputOptions(
     JsonNode verify,
     @Default("1048576") @Min(1) int chunkSize,
     @Default("10") Duration heartbeatInterval,
-    @Default("10") Duration connectTimeout) {}
+    @Default("10") Duration connectTimeout,
+    @Default("30") Duration refreshInterval) {}

@@ -23,10 +23,11 @@ import javax.net.ssl.SSLContext;
  * @param spoolDir where messages larger than {@code limits.spoolMemory()} are spooled; null = the
  *     system temp directory
  * @param sessionFactory the application
+ * @param chunking offer CHUNKING and accept BDAT (on by default)
  */
 public record ListenerConfig(String host, int port, String hostname, boolean smtps, SSLContext tls,
     AuthSecrets auth, boolean proxyProtocol, SmtpLimits limits, SmtpTimeouts timeouts,
-    BareLfPolicy bareLf, Path spoolDir, SmtpSession.Factory sessionFactory) {
+    BareLfPolicy bareLf, Path spoolDir, SmtpSession.Factory sessionFactory, boolean chunking) {
 
   public ListenerConfig {
     Objects.requireNonNull(host, "host");
@@ -66,6 +67,7 @@ public record ListenerConfig(String host, int port, String hostname, boolean smt
     private SmtpTimeouts timeouts = SmtpTimeouts.defaults();
     private BareLfPolicy bareLf = BareLfPolicy.REJECT;
     private Path spoolDir;
+    private boolean chunking = true;
     private final SmtpSession.Factory sessionFactory;
 
     private Builder(SmtpSession.Factory sessionFactory) {
@@ -122,6 +124,11 @@ public record ListenerConfig(String host, int port, String hostname, boolean smt
       return this;
     }
 
+    public Builder chunking(boolean v) {
+      chunking = v;
+      return this;
+    }
+
     public Builder spoolDir(Path v) {
       spoolDir = v;
       return this;
@@ -129,7 +136,7 @@ public record ListenerConfig(String host, int port, String hostname, boolean smt
 
     public ListenerConfig build() {
       return new ListenerConfig(host, port, hostname, smtps, tls, auth, proxyProtocol, limits,
-          timeouts, bareLf, spoolDir, sessionFactory);
+          timeouts, bareLf, spoolDir, sessionFactory, chunking);
     }
   }
 }

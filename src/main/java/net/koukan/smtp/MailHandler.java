@@ -164,6 +164,7 @@ final class MailHandler {
     conn.send(Reply.plain(354, "end data with <CR><LF>.<CR><LF>"));
     conn.flush();
     spool = new Spool(cfg.limits().spoolMemory(), cfg.spoolDir());
+    started(spool);
     Content content = new Content(cfg.limits().maxMessageSize(), spool);
     DataDecoder dec = new DataDecoder(cfg.bareLf(), cfg.limits().maxTextLine(), content);
     SmtpInput in = conn.input();
@@ -191,13 +192,16 @@ final class MailHandler {
     long size = Long.parseLong(m.group(1));
     boolean last = m.group(2) != null;
     Reply refuse = null;
-    if (!conn.esmtp() || !active) {
+    if (!cfg.chunking()) {
+      refuse = Reply.of(502, "5.5.1", "BDAT not available here (no CHUNKING)");
+    } else if (!conn.esmtp() || !active) {
       refuse = Reply.of(503, "5.5.1", active ? "BDAT needs EHLO" : "need MAIL command");
     } else if (accepted == 0) {
       refuse = Reply.of(554, "5.5.1", "no valid recipients");
     }
     if (refuse == null && bdat == null) {
       spool = new Spool(cfg.limits().spoolMemory(), cfg.spoolDir());
+      started(spool);
       bdat = new BdatDecoder(cfg.bareLf(), binary, new Content(cfg.limits().maxMessageSize(), spool));
     }
     try {
@@ -220,6 +224,15 @@ final class MailHandler {
       finish(content);
     } else {
       conn.send(Reply.of(250, "2.0.0", size + " octets received"));
+    }
+  }
+
+  /** Tells the session the message is on its way (it may stream it on). */
+  private void started(Spool s) {
+    try {
+      conn.session().dataStarted(s);
+    } catch (RuntimeException e) {
+      log.warn("smtp#{}: session dataStarted failed", conn.id(), e);
     }
   }
 

@@ -265,7 +265,10 @@ final class SmtpConnection implements Runnable {
       return;
     }
     List<String> lines = new ArrayList<>(List.of(cfg.hostname(), "PIPELINING",
-        "SIZE " + cfg.limits().maxMessageSize(), "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "CHUNKING"));
+        "SIZE " + cfg.limits().maxMessageSize(), "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"));
+    if (cfg.chunking()) {
+      lines.add("CHUNKING");
+    }
     if (cfg.tls() != null && !tls) {
       lines.add("STARTTLS");
     }

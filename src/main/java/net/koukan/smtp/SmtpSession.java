@@ -19,6 +19,16 @@ public interface SmtpSession {
   Response rcpt(Mailbox to);
 
   /**
+   * DATA (after the 354) or the first BDAT chunk begins: the message will arrive in
+   * {@code message} while the server reads it. An application that passes it on as it comes
+   * starts doing so here, on its own thread (this is called on the connection's thread and must
+   * return at once), and must not treat it as a message before {@link GrowingMessage#complete()}:
+   * a message the server refuses is {@link GrowingMessage#abandoned()} and {@link #reset} follows.
+   * {@link #data} is still called with the whole message when it is accepted.
+   */
+  default void dataStarted(GrowingMessage message) {}
+
+  /**
    * The complete message of a transaction with at least one accepted recipient. Returns the one
    * DATA/final-BDAT reply. (LMTP, if ever served, would need one reply per recipient.)
    */

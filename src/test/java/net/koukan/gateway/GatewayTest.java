@@ -254,4 +254,138 @@ public class GatewayTest {
     assertThat(fin.get("data_response").get("message").asText()).isEqualTo("2.0.0 hop stored");
     assertThat(received).containsExactly("alice@example.com [erin@remote.test]\nSubject: rest out\r\n\r\nhello\r\n");
   }
+
+  // ------------------------------------------------------------------ DATA streamed to the router
+
+  /** A line-oriented SMTP client on a raw socket, for sending DATA in pieces. */
+  static final class Raw implements AutoCloseable {
+    final java.net.Socket socket;
+    final java.io.BufferedReader in;
+    final java.io.OutputStream out;
+
+    Raw(int port) throws IOException {
+      socket = new java.net.Socket("127.0.0.1", port);
+      socket.setSoTimeout(30_000);
+      in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+      out = socket.getOutputStream();
+      reply();
+    }
+
+    /** The last line of the next reply. */
+    String reply() throws IOException {
+      String line;
+      do {
+        line = in.readLine();
+        if (line == null) {
+          throw new java.io.EOFException("connection closed");
+        }
+      } while (line.length() > 3 && line.charAt(3) == '-');
+      return line;
+    }
+
+    String cmd(String c) throws IOException {
+      send(c + "\r\n");
+      return reply();
+    }
+
+    void send(String text) throws IOException {
+      out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  /** The most bytes any body blob in the router's database holds so far, and whether it is finished. */
+  long[] routerBlob() {
+    return router.router.storage().database().read(c -> {
+      try (var ps = c.prepareStatement("SELECT stored, length FROM blobs ORDER BY stored DESC LIMIT 1");
+          var rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return new long[] {0, -1};
+        }
+        long stored = rs.getLong(1);
+        long length = rs.getLong(2);
+        return new long[] {stored, rs.wasNull() ? -1 : length};
+      }
+    });
+  }
+
+  static String lines(int n) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      b.append(String.format("line %06d of a message that arrives slowly, streamed to the router\r\n", i));
+    }
+    return b.toString();
+  }
+
+  @Test
+  void dataStreamsToTheRouterAsItArrivesAndIsFinalOnlyAtTheEnd() throws Exception {
+    String head = "From: a@peer.test\r\nSubject: streamed\r\n\r\n";
+    String body = lines(4000); // ~300 KB: several 64 KiB pieces before the end
+    try (Raw c = new Raw(mxPort)) {
+      assertThat(c.cmd("EHLO client.test")).startsWith("250 ");
+      assertThat(c.cmd("MAIL FROM:<a@peer.test>")).startsWith("250 ");
+      assertThat(c.cmd("RCPT TO:<bob@example.com>")).startsWith("250 ");
+      assertThat(c.cmd("DATA")).startsWith("354 ");
+      c.send(head + body);
+      // the router holds most of it before the client has ended the data, and it is not final
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> routerBlob()[0] >= 3 * 65536);
+      assertThat(routerBlob()[1]).isEqualTo(-1);
+      assertThat(mailFiles()).isEmpty();
+      c.send(".\r\n");
+      assertThat(c.reply()).startsWith("250 ");
+      assertThat(c.cmd("QUIT")).startsWith("221 ");
+    }
+    List<Path> files = mailFiles();
+    assertThat(files).hasSize(1);
+    assertThat(Files.readString(files.get(0), StandardCharsets.ISO_8859_1))
+        .endsWith((head + body).replace("\r\n", "\n"));
+  }
+
+  @Test
+  void aMessageRefusedAtTheEndIsNeverFinalizedNorDelivered() throws Exception {
+    try (Raw c = new Raw(mxPort)) {
+      assertThat(c.cmd("EHLO client.test")).startsWith("250 ");
+      assertThat(c.cmd("MAIL FROM:<a@peer.test>")).startsWith("250 ");
+      assertThat(c.cmd("RCPT TO:<bob@example.com>")).startsWith("250 ");
+      assertThat(c.cmd("DATA")).startsWith("354 ");
+      c.send("Subject: smuggler\r\n\r\n" + lines(4000));
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> routerBlob()[0] >= 3 * 65536);
+      // bare LFs (a smuggling attempt: "\n.\r\n" is no end of data): refused at the real end
+      c.send("\n.\r\nMAIL FROM:<x@evil.test>\nRCPT TO:<bob@example.com>\n\r\n.\r\n");
+      assertThat(c.reply()).startsWith("554 5.5.2");
+      // the connection goes on: a good message after it is delivered
+      assertThat(c.cmd("MAIL FROM:<a@peer.test>")).startsWith("250 ");
+      assertThat(c.cmd("RCPT TO:<bob@example.com>")).startsWith("250 ");
+      assertThat(c.cmd("DATA")).startsWith("354 ");
+      c.send("Subject: fine\r\n\r\nok\r\n.\r\n");
+      assertThat(c.reply()).startsWith("250 ");
+    }
+    List<Path> files = mailFiles();
+    assertThat(files).hasSize(1);
+    assertThat(Files.readString(files.get(0))).contains("Subject: fine").doesNotContain("smuggler");
+    // the refused body stays unfinished at the router, its transaction cancelled
+    long unfinished = router.router.storage().database().read(c -> {
+      try (var ps = c.prepareStatement("SELECT count(*) FROM blobs WHERE length IS NULL AND stored > 0");
+          var rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
+    assertThat(unfinished).isEqualTo(1);
+  }
+
+  List<Path> mailFiles() throws IOException {
+    Path d = dir.resolve("mail/bob/new");
+    if (!Files.isDirectory(d)) {
+      return List.of();
+    }
+    try (var l = Files.list(d)) {
+      return l.toList();
+    }
+  }
 }

