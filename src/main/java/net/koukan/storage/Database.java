@@ -11,7 +11,12 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -20,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A connection pool on SQLite or PostgreSQL with schema migrations applied, and helpers that run
  * work in one SQL transaction. On SQLite, writers are serialized in-process (SQLite has one
- * writer anyway, and this avoids SQLITE_BUSY); commits are durable (WAL, synchronous=FULL).
+ * writer anyway, and this avoids SQLITE_BUSY) and group-committed; commits are durable (WAL,
+ * synchronous=FULL); prepared statements are cached per connection ({@link StatementCache}).
  */
 public final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -37,6 +43,7 @@ public final class Database implements AutoCloseable {
   private final Dialect dialect;
   private final HikariDataSource ds;
   private final ReentrantLock writeLock = new ReentrantLock();
+  private final StatementCache statements = new StatementCache();
   private final String url;
   private final FileChannel lock;
 
@@ -86,6 +93,8 @@ public final class Database implements AutoCloseable {
         }
         lock = lockFile(Path.of(file + ".lock"));
       }
+      // no server to recycle connections for: keep them (and their cached statements)
+      hc.setMaxLifetime(0);
       hc.addDataSourceProperty("journal_mode", "WAL");
       hc.addDataSourceProperty("synchronous", durable ? "FULL" : "OFF");
       hc.addDataSourceProperty("foreign_keys", "true");
@@ -262,17 +271,25 @@ public final class Database implements AutoCloseable {
   public <T> T read(Work<T> work) {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(true);
-      return work.run(c);
+      return work.run(dialect == Dialect.SQLITE ? statements.wrap(c) : c);
     } catch (SQLException e) {
       throw unavailable(e);
     }
   }
 
-  /** Runs {@code work} in one write transaction; it is committed durably before this returns. */
+
+  /**
+   * Runs {@code work} in one write transaction; it is committed durably before this returns.
+   *
+   * <p>On SQLite, writes are group-committed: there is one writer, and whoever holds the write
+   * lock runs every write queued meanwhile (up to {@link #MAX_GROUP}), each inside a savepoint of
+   * one SQL transaction, then commits them together with one fsync. A write that fails is rolled
+   * back to its savepoint alone and its caller gets the error; no caller returns before the
+   * commit that holds its write is durable.
+   */
   public <T> T write(Work<T> work) {
-    boolean sqlite = dialect == Dialect.SQLITE;
-    if (sqlite) {
-      writeLock.lock();
+    if (dialect == Dialect.SQLITE) {
+      return groupWrite(work);
     }
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
@@ -292,11 +309,120 @@ public final class Database implements AutoCloseable {
       }
     } catch (SQLException e) {
       throw unavailable(e);
+    }
+  }
+
+  /** Writes committed together at most (bounds the latency a batch adds to its first write). */
+  static final int MAX_GROUP = 64;
+
+  /** One queued write and, once its group committed, its outcome. */
+  private static final class Pending {
+    final Work<?> work;
+    Object result;
+    Throwable error;
+    volatile boolean done;
+
+    Pending(Work<?> work) {
+      this.work = work;
+    }
+  }
+
+  private final ConcurrentLinkedQueue<Pending> queued = new ConcurrentLinkedQueue<>();
+  private final ThreadLocal<Boolean> inGroup = new ThreadLocal<>();
+  private final LongAdder groups = new LongAdder();
+  private final LongAdder grouped = new LongAdder();
+
+  @SuppressWarnings("unchecked")
+  private <T> T groupWrite(Work<T> work) {
+    if (inGroup.get() != null) {
+      throw new IllegalStateException("Database.write called from inside a write");
+    }
+    Pending mine = new Pending(work);
+    queued.add(mine);
+    writeLock.lock();
+    try {
+      // while we waited, the previous holder may have committed ours with its group
+      while (!mine.done) {
+        runGroup();
+      }
     } finally {
-      if (sqlite) {
-        writeLock.unlock();
+      writeLock.unlock();
+    }
+    if (mine.error != null) {
+      switch (mine.error) {
+        case SQLException e -> throw unavailable(e);
+        case RuntimeException e -> throw e;
+        case Error e -> throw e;
+        default -> throw new IllegalStateException(mine.error);
       }
     }
+    return (T) mine.result;
+  }
+
+  /** Under the write lock: runs the queued writes as one SQL transaction and commits it. */
+  private void runGroup() {
+    List<Pending> group = new ArrayList<>();
+    for (Pending p; group.size() < MAX_GROUP && (p = queued.poll()) != null; ) {
+      group.add(p);
+    }
+    if (group.isEmpty()) {
+      return;
+    }
+    groups.increment();
+    grouped.add(group.size());
+    inGroup.set(Boolean.TRUE);
+    try (Connection pooled = ds.getConnection()) {
+      Connection c = statements.wrap(pooled);
+      c.setAutoCommit(false);
+      try {
+        boolean single = group.size() == 1;
+        for (Pending p : group) {
+          Savepoint sp = single ? null : c.setSavepoint();
+          try {
+            p.result = p.work.run(c);
+            if (sp != null) {
+              c.releaseSavepoint(sp);
+            }
+          } catch (SQLException | RuntimeException | Error e) {
+            p.error = e;
+            if (sp != null) {
+              c.rollback(sp);
+              c.releaseSavepoint(sp);
+            } else {
+              c.rollback();
+            }
+          }
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException | Error e) {
+        try {
+          c.rollback();
+        } catch (SQLException r) {
+          e.addSuppressed(r);
+        }
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException | RuntimeException | Error e) {
+      // nothing of this group is committed: every write in it fails
+      for (Pending p : group) {
+        if (p.error == null) {
+          p.error = e;
+        }
+        p.result = null;
+      }
+    } finally {
+      inGroup.remove();
+      for (Pending p : group) {
+        p.done = true;
+      }
+    }
+  }
+
+  /** Group commits so far, and the writes they held (SQLite; both 0 on PostgreSQL). */
+  public long[] groupCommitStats() {
+    return new long[] {groups.sum(), grouped.sum()};
   }
 
   private static StorageException unavailable(SQLException e) {
@@ -306,6 +432,7 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    statements.clear();
     ds.close();
     closeQuietly(lock);
   }

@@ -4,6 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,5 +40,125 @@ class DatabaseTest {
         .isEqualTo("jdbc:postgresql:///koukan?host=/run/pg&user=me");
     assertThat(Database.toJdbcUrl("jdbc:postgresql://h/db")).isEqualTo("jdbc:postgresql://h/db");
     assertThatThrownBy(() -> Database.toJdbcUrl("mysql://x/y")).isInstanceOf(StorageException.class);
+  }
+
+  @Test
+  void sqliteWritesQueuedBehindOneAreCommittedTogetherAndFailIndividually() throws Exception {
+    try (Database db = Database.open("jdbc:sqlite:" + dir.resolve("g.db"), 4, null)) {
+      db.write(c -> c.createStatement().executeUpdate("CREATE TABLE t (n INTEGER PRIMARY KEY)"));
+      long[] before = db.groupCommitStats();
+      CountDownLatch holding = new CountDownLatch(1);
+      int writers = 60;
+      List<Future<Integer>> results = new ArrayList<>();
+      try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        // the first write holds the lock while the others queue up behind it
+        Future<Integer> first = pool.submit(() -> db.write(c -> {
+          insert(c, 0);
+          holding.countDown();
+          sleep(300);
+          return 0;
+        }));
+        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        for (int i = 1; i <= writers; i++) {
+          int n = i;
+          results.add(pool.submit(() -> db.write(c -> {
+            insert(c, n);
+            if (n % 7 == 0) {
+              throw new IllegalArgumentException("write " + n + " fails after its insert");
+            }
+            if (n % 11 == 0) {
+              insert(c, 1); // primary key taken: an SQLException
+            }
+            return n;
+          })));
+        }
+        assertThat(first.get()).isZero();
+      }
+      List<Integer> expected = new ArrayList<>(List.of(0));
+      for (int i = 1; i <= writers; i++) {
+        Future<Integer> f = results.get(i - 1);
+        if (i % 7 == 0) {
+          assertThatThrownBy(f::get).hasCauseInstanceOf(IllegalArgumentException.class);
+        } else if (i % 11 == 0) {
+          assertThatThrownBy(f::get).hasCauseInstanceOf(StorageException.class);
+        } else {
+          assertThat(f.get()).isEqualTo(i);
+          expected.add(i);
+        }
+      }
+      List<Integer> rows = db.read(c -> {
+        List<Integer> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT n FROM t ORDER BY n");
+            ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getInt(1));
+          }
+        }
+        return out;
+      });
+      assertThat(rows).containsExactlyElementsOf(expected);
+      long[] after = db.groupCommitStats();
+      assertThat(after[1] - before[1]).isEqualTo(writers + 1);
+      // 61 writes, at most 64 per group, all but the first queued while it ran
+      assertThat(after[0] - before[0]).isLessThan(writers / 2);
+    }
+  }
+
+  @Test
+  void aWriteInsideAWriteIsRefused() {
+    try (Database db = Database.open("jdbc:sqlite:" + dir.resolve("n.db"), 2, null)) {
+      assertThatThrownBy(() -> db.write(c -> db.write(c2 -> 1)))
+          .isInstanceOf(IllegalStateException.class);
+      int two = db.write(c -> 2);
+      assertThat(two).isEqualTo(2); // the lock was released
+    }
+  }
+
+  @Test
+  void cachedStatementsLeftMidResultDoNotPinAnOldSnapshot() {
+    try (Database db = Database.open("jdbc:sqlite:" + dir.resolve("s.db"), 2, null)) {
+      db.write(c -> c.createStatement().executeUpdate("CREATE TABLE t (n INTEGER PRIMARY KEY)"));
+      db.write(c -> insert(c, 1) + insert(c, 2));
+      for (int round = 3; round < 8; round++) {
+        int n = round;
+        // the same SQL twice at once, and a result set never read to its end nor closed
+        db.read(c -> {
+          PreparedStatement outer = c.prepareStatement("SELECT n FROM t ORDER BY n");
+          ResultSet rs = outer.executeQuery();
+          assertThat(rs.next()).isTrue();
+          try (PreparedStatement inner = c.prepareStatement("SELECT n FROM t ORDER BY n");
+              ResultSet rs2 = inner.executeQuery()) {
+            assertThat(rs2.next()).isTrue();
+          }
+          outer.close();
+          assertThat(outer.isClosed()).isTrue();
+          return null;
+        });
+        db.write(c -> insert(c, n));
+        Integer count = db.read(c -> {
+          try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM t");
+              ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+          }
+        });
+        assertThat(count).isEqualTo(n);
+      }
+    }
+  }
+
+  private static int insert(java.sql.Connection c, int n) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO t (n) VALUES (?)")) {
+      ps.setInt(1, n);
+      return ps.executeUpdate();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
