@@ -44,6 +44,10 @@ public final class Database implements AutoCloseable {
   private final HikariDataSource ds;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final StatementCache statements = new StatementCache();
+  /** SQLite: the writer's pooled connection and the view of it Work gets; under writeLock. */
+  private Connection writer;
+  private Connection writerView;
+  private final RowCache rows;
   private final String url;
   private final FileChannel lock;
 
@@ -52,6 +56,14 @@ public final class Database implements AutoCloseable {
     this.ds = ds;
     this.url = url;
     this.lock = lock;
+    // only an embedded file is written by this process alone (the file lock): PostgreSQL is
+    // shared with other replicas, whose writes this process would not see
+    this.rows = dialect == Dialect.SQLITE ? new RowCache() : null;
+  }
+
+  /** Transactions as last read (SQLite), or null (PostgreSQL: other replicas write too). */
+  RowCache rowCache() {
+    return rows;
   }
 
   /**
@@ -288,27 +300,44 @@ public final class Database implements AutoCloseable {
    * commit that holds its write is durable.
    */
   public <T> T write(Work<T> work) {
+    return write(work, null);
+  }
+
+  /**
+   * As {@link #write(Work)}; {@code afterCommit} (may be null) runs once the write is committed
+   * (not if it failed). On SQLite it runs under the write lock, in commit order, before any later
+   * write commits.
+   */
+  <T> T write(Work<T> work, Runnable afterCommit) {
     if (dialect == Dialect.SQLITE) {
-      return groupWrite(work);
+      return groupWrite(work, afterCommit);
     }
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
+      T result;
       try {
-        T result = work.run(c);
+        result = work.run(c);
         c.commit();
-        return result;
       } catch (SQLException | RuntimeException e) {
-        try {
-          c.rollback();
-        } catch (SQLException r) {
-          e.addSuppressed(r);
-        }
+        rollback(c, e);
         throw e;
       } finally {
         c.setAutoCommit(true);
       }
+      if (afterCommit != null) {
+        afterCommit.run();
+      }
+      return result;
     } catch (SQLException e) {
       throw unavailable(e);
+    }
+  }
+
+  private static void rollback(Connection c, Throwable e) {
+    try {
+      c.rollback();
+    } catch (SQLException r) {
+      e.addSuppressed(r);
     }
   }
 
@@ -318,12 +347,14 @@ public final class Database implements AutoCloseable {
   /** One queued write and, once its group committed, its outcome. */
   private static final class Pending {
     final Work<?> work;
+    final Runnable afterCommit;
     Object result;
     Throwable error;
     volatile boolean done;
 
-    Pending(Work<?> work) {
+    Pending(Work<?> work, Runnable afterCommit) {
       this.work = work;
+      this.afterCommit = afterCommit;
     }
   }
 
@@ -333,11 +364,11 @@ public final class Database implements AutoCloseable {
   private final LongAdder grouped = new LongAdder();
 
   @SuppressWarnings("unchecked")
-  private <T> T groupWrite(Work<T> work) {
+  private <T> T groupWrite(Work<T> work, Runnable afterCommit) {
     if (inGroup.get() != null) {
       throw new IllegalStateException("Database.write called from inside a write");
     }
-    Pending mine = new Pending(work);
+    Pending mine = new Pending(work, afterCommit);
     queued.add(mine);
     writeLock.lock();
     try {
@@ -371,8 +402,8 @@ public final class Database implements AutoCloseable {
     groups.increment();
     grouped.add(group.size());
     inGroup.set(Boolean.TRUE);
-    try (Connection pooled = ds.getConnection()) {
-      Connection c = statements.wrap(pooled);
+    try {
+      Connection c = writer();
       c.setAutoCommit(false);
       try {
         boolean single = group.size() == 1;
@@ -395,17 +426,24 @@ public final class Database implements AutoCloseable {
         }
         c.commit();
       } catch (SQLException | RuntimeException | Error e) {
-        try {
-          c.rollback();
-        } catch (SQLException r) {
-          e.addSuppressed(r);
-        }
+        rollback(c, e);
         throw e;
       } finally {
         c.setAutoCommit(true);
       }
+      for (Pending p : group) {
+        if (p.error == null && p.afterCommit != null) {
+          try {
+            p.afterCommit.run();
+          } catch (RuntimeException e) {
+            log.error("after-commit action failed", e);
+          }
+        }
+      }
     } catch (SQLException | RuntimeException | Error e) {
-      // nothing of this group is committed: every write in it fails
+      // nothing of this group is committed: every write in it fails; the next group starts on
+      // a fresh connection
+      discardWriter();
       for (Pending p : group) {
         if (p.error == null) {
           p.error = e;
@@ -420,6 +458,38 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * SQLite's one writer keeps its connection: in WAL mode a connection's page cache survives only
+   * its own commits (another connection's commit empties it), so the writer's stays warm.
+   */
+  private Connection writer() throws SQLException {
+    if (writer == null) {
+      Connection pooled = ds.getConnection();
+      try (Statement st = pooled.createStatement()) {
+        st.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
+      }
+      writer = pooled;
+      writerView = statements.wrap(pooled);
+    }
+    return writerView;
+  }
+
+  private void discardWriter() {
+    Connection w = writer;
+    writer = null;
+    writerView = null;
+    if (w != null) {
+      try {
+        w.close();
+      } catch (SQLException e) {
+        log.debug("closing the writer connection: {}", e.toString());
+      }
+    }
+  }
+
+  /** Page cache of the writer connection, KiB. */
+  static final int WRITER_CACHE_KIB = 65536;
+
   /** Group commits so far, and the writes they held (SQLite; both 0 on PostgreSQL). */
   public long[] groupCommitStats() {
     return new long[] {groups.sum(), grouped.sum()};
@@ -432,6 +502,12 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    writeLock.lock();
+    try {
+      discardWriter();
+    } finally {
+      writeLock.unlock();
+    }
     statements.clear();
     ds.close();
     closeQuietly(lock);

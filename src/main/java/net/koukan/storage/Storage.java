@@ -73,7 +73,7 @@ public final class Storage {
    * leases are released, so a restart after a crash resumes the work immediately.
    */
   public long startSession(String uri, boolean exclusive) {
-    long id = db.write(c -> {
+    long id = writeAll(c -> {
       long t = now();
       if (exclusive) {
         releaseDeadLeases(c, "UPDATE sessions SET live = FALSE WHERE live", null);
@@ -107,7 +107,7 @@ public final class Storage {
 
   /** Declares sessions not refreshed within {@code ttl} dead and releases their leases. */
   public int expireSessions(Duration ttl) {
-    return db.write(c -> releaseDeadLeases(c,
+    return writeAll(c -> releaseDeadLeases(c,
         "UPDATE sessions SET live = FALSE WHERE live AND last_update < ? AND id <> ?",
         new long[] {now() - ttl.toMillis(), sessionId}));
   }
@@ -143,7 +143,7 @@ public final class Storage {
    */
   public long restartSession(String uri) {
     long old = sessionId;
-    long id = db.write(c -> {
+    long id = writeAll(c -> {
       long t = now();
       if (old >= 0) {
         try (PreparedStatement ps = c.prepareStatement("UPDATE sessions SET live = FALSE WHERE id = ?")) {
@@ -183,7 +183,7 @@ public final class Storage {
     if (sessionId < 0) {
       return;
     }
-    db.write(c -> releaseDeadLeases(c, "UPDATE sessions SET live = FALSE WHERE id = ?",
+    writeAll(c -> releaseDeadLeases(c, "UPDATE sessions SET live = FALSE WHERE id = ?",
         new long[] {sessionId}));
   }
 
@@ -194,7 +194,7 @@ public final class Storage {
       boolean retry, boolean notification, boolean leased) {}
 
   public TxRow create(NewTx n) {
-    long version = db.write(c -> {
+    long version = writeTx(n.restId(), c -> {
       long t = now();
       long txId;
       try (PreparedStatement ps = c.prepareStatement(
@@ -355,7 +355,34 @@ public final class Storage {
           + " WHERE t.rest_id = ?";
 
   public Optional<TxRow> read(String restId) {
-    return db.read(c -> readTx(c, restId));
+    RowCache cache = db.rowCache();
+    if (cache == null) {
+      return db.read(c -> readTx(c, restId));
+    }
+    TxRow hit = cache.get(restId);
+    if (hit != null) {
+      return Optional.of(hit.copy());
+    }
+    RowCache.Tag tag = cache.tag(restId);
+    Optional<TxRow> row = db.read(c -> readTx(c, restId));
+    row.ifPresent(r -> cache.put(restId, r, tag));
+    return row.map(TxRow::copy);
+  }
+
+  /**
+   * A write that may change what {@link #read} returns for {@code restId}: with a row cache, the
+   * cached row is dropped once the write commits, in commit order, before the caller publishes
+   * the new version (so whoever it wakes reads the new state).
+   */
+  private <T> T writeTx(String restId, Database.Work<T> work) {
+    RowCache cache = db.rowCache();
+    return cache == null ? db.write(work) : db.write(work, () -> cache.changed(restId));
+  }
+
+  /** A write that may change any transaction (sessions, leases in bulk, GC). */
+  private <T> T writeAll(Database.Work<T> work) {
+    RowCache cache = db.rowCache();
+    return cache == null ? db.write(work) : db.write(work, cache::changedAll);
   }
 
   private Optional<TxRow> readTx(Connection c, String restId) throws SQLException {
@@ -410,6 +437,11 @@ public final class Storage {
 
   /** The current version, or empty if the transaction does not exist. */
   public Optional<Long> version(String restId) {
+    RowCache cache = db.rowCache();
+    TxRow hit = cache == null ? null : cache.get(restId);
+    if (hit != null) {
+      return Optional.of(hit.version());
+    }
     return db.read(c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT version FROM transactions WHERE rest_id = ?")) {
@@ -531,7 +563,7 @@ public final class Storage {
    * nothing is a heartbeat: it only bumps the version.
    */
   public TxRow update(String restId, long expectedVersion, TxDelta delta) {
-    long version = db.write(c -> {
+    long version = writeTx(restId, c -> {
       Head h = head(c, restId);
       if (h.version() != expectedVersion) {
         throw StorageException.conflict();
@@ -561,7 +593,7 @@ public final class Storage {
   /** Cancels unless already final; returns the version after. */
   public long cancel(String restId) {
     long[] published = {-1};
-    long version = db.write(c -> {
+    long version = writeTx(restId, c -> {
       Head h = head(c, restId);
       if (h.finalReason() != null && !h.finalReason().equals(TxRow.ONESHOT)) {
         return h.version();
@@ -583,7 +615,7 @@ public final class Storage {
   public long attachBody(String restId, BodySpec body) {
     for (int i = 0; ; i++) {
       try {
-        long v = db.write(c -> {
+        long v = writeTx(restId, c -> {
           Head h = head(c, restId);
           if (h.bodyKind() != BodyKind.NONE) {
             throw new TxValidationException("body is already set");
@@ -617,7 +649,7 @@ public final class Storage {
       try {
         String[] reason = new String[1];
         boolean[] reopened = new boolean[1];
-        long v = db.write(c -> {
+        long v = writeTx(restId, c -> {
           Head h = head(c, restId);
           reason[0] = h.finalReason();
           if (retryReasonOfOneshot.equals(h.finalReason()) && !h.cancelled()) {
@@ -651,7 +683,7 @@ public final class Storage {
    */
   public BlobWrite append(String txRestId, String blobRestId, long offset, byte[] data, int len,
       Long total) {
-    BlobWrite w = db.write(c -> {
+    BlobWrite w = writeTx(txRestId, c -> {
       Head h = head(c, txRestId);
       Long blob = findRef(c, h.id(), blobRestId);
       if (blob == null) {
@@ -825,7 +857,7 @@ public final class Storage {
    */
   public int startAttempt(String restId) {
     long[] v = new long[1];
-    int attempt = db.write(c -> {
+    int attempt = writeTx(restId, c -> {
       Head h = head(c, restId);
       int next;
       boolean retry;
@@ -883,7 +915,7 @@ public final class Storage {
   }
 
   private long writeResponsesOnce(String restId, int attemptId, ObjectNode responses) {
-    long version = db.write(c -> {
+    long version = writeTx(restId, c -> {
       Head h = head(c, restId);
       String current;
       try (PreparedStatement ps = c.prepareStatement(
@@ -935,7 +967,7 @@ public final class Storage {
 
   private long finishAttemptOnce(String restId, Long nextAttemptTime, String finalReason,
       Boolean retry, Boolean notification) {
-    long version = db.write(c -> {
+    long version = writeTx(restId, c -> {
       Head h = head(c, restId);
       if (retry != null || notification != null) {
         try (PreparedStatement ps = c.prepareStatement(
@@ -1065,7 +1097,7 @@ public final class Storage {
         return Optional.empty();
       }
       long id = (Long) candidate.get()[0];
-      boolean won = db.write(c -> {
+      boolean won = writeTx((String) candidate.get()[1], c -> {
         try (PreparedStatement ps = c.prepareStatement(
             "UPDATE transactions SET inflight_session_id = ? WHERE id = ? AND inflight_session_id IS NULL")) {
           ps.setLong(1, sessionId);
@@ -1113,7 +1145,7 @@ public final class Storage {
 
   /** Gives up this session's lease on a transaction without an attempt (e.g. no capacity now). */
   public void releaseLease(String restId) {
-    db.write(c -> {
+    writeTx(restId, c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE transactions SET inflight_session_id = NULL WHERE rest_id = ? AND inflight_session_id = ?")) {
         ps.setString(1, restId);
@@ -1128,7 +1160,7 @@ public final class Storage {
    * ever sent per transaction).
    */
   public boolean markDelayNotified(String restId) {
-    return db.write(c -> {
+    return writeTx(restId, c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE transactions SET delay_notified = TRUE WHERE rest_id = ? AND NOT delay_notified")) {
         ps.setString(1, restId);
@@ -1153,7 +1185,7 @@ public final class Storage {
   public GcResult gc(Duration doneTtl, Duration abandonedTtl) {
     long doneBefore = now() - doneTtl.toMillis();
     long abandonedBefore = now() - abandonedTtl.toMillis();
-    return db.write(c -> {
+    return writeAll(c -> {
       int txs;
       try (PreparedStatement ps = c.prepareStatement(
           "DELETE FROM transactions WHERE inflight_session_id IS NULL AND ("

@@ -41,6 +41,24 @@ public record TxRow(
     return ONESHOT.equals(finalAttemptReason) ? null : finalAttemptReason;
   }
 
+  /**
+   * This row with its JSON trees copied: rows kept by {@link RowCache} are handed out as copies,
+   * so that no caller can change what the next one reads.
+   */
+  TxRow copy() {
+    Envelope e = envelope;
+    if (e.smtpMeta() != null || e.filterOutput() != null) {
+      e = new Envelope(e.sender(), e.tag(), e.remoteHost(), e.localHost(), e.mailFrom(),
+          e.rcptTo(), e.smtpMeta() == null ? null : e.smtpMeta().deepCopy(),
+          e.filterOutput() == null ? null : e.filterOutput().deepCopy());
+    }
+    return new TxRow(id, restId, version, e, bodyKind,
+        messageBuilder == null ? null : messageBuilder.deepCopy(), inputDone, retry,
+        notification, cancelled, finalAttemptReason, attemptCount,
+        responses == null ? null : responses.deepCopy(), leaseSessionId, leaseUri, creation,
+        lastUpdate, nextAttemptTime, blobs);
+  }
+
   public boolean bodyFinalized() {
     return bodyKind != BodyKind.NONE && blobs.stream().allMatch(BlobStatus::finalized);
   }

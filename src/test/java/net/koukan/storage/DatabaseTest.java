@@ -105,6 +105,23 @@ class DatabaseTest {
   }
 
   @Test
+  void afterCommitActionsRunOnlyForCommittedWrites() {
+    try (Database db = Database.open("jdbc:sqlite:" + dir.resolve("h.db"), 2, null)) {
+      db.write(c -> c.createStatement().executeUpdate("CREATE TABLE t (n INTEGER PRIMARY KEY)"));
+      List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+      db.write(c -> insert(c, 1), () -> ran.add("one"));
+      assertThatThrownBy(() -> db.write(c -> insert(c, 1), () -> ran.add("duplicate")))
+          .isInstanceOf(StorageException.class);
+      assertThatThrownBy(() -> db.write(c -> {
+        insert(c, 2);
+        throw new IllegalStateException("refused");
+      }, () -> ran.add("refused"))).isInstanceOf(IllegalStateException.class);
+      db.write(c -> insert(c, 3), () -> ran.add("three"));
+      assertThat(ran).containsExactly("one", "three");
+    }
+  }
+
+  @Test
   void aWriteInsideAWriteIsRefused() {
     try (Database db = Database.open("jdbc:sqlite:" + dir.resolve("n.db"), 2, null)) {
       assertThatThrownBy(() -> db.write(c -> db.write(c2 -> 1)))

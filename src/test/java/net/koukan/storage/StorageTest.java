@@ -288,6 +288,39 @@ class StorageTest {
 
   @ParameterizedTest
   @EnumSource(Database.Dialect.class)
+  void readsSeeEveryWriteEvenThoseThatKeepTheVersion(Database.Dialect d) {
+    open(d);
+    storage.create(new Storage.NewTx("a", env("b@x"), new BodySpec.Inline(bytes("x")), false, true,
+        false, false));
+    TxRow first = storage.read("a").orElseThrow();
+    assertThat(first.leaseSessionId()).isNull();
+    // a claim and a release change the lease without a new version
+    assertThat(storage.claimNext()).contains("a");
+    TxRow claimed = storage.read("a").orElseThrow();
+    assertThat(claimed.version()).isEqualTo(first.version());
+    assertThat(claimed.leaseSessionId()).isEqualTo(storage.sessionId());
+    storage.releaseLease("a");
+    assertThat(storage.read("a").orElseThrow().leaseSessionId()).isNull();
+    // a caller that scribbles on what it read does not change what the next one reads
+    int attempt = storage.startAttempt("a");
+    storage.writeResponses("a", attempt, (ObjectNode) TxJson.MAPPER.createObjectNode()
+        .set("mail_response", TxJson.MAPPER.createObjectNode().put("code", 250)));
+    TxRow read = storage.read("a").orElseThrow();
+    read.responses().put("scribbled", true);
+    TxRow again = storage.read("a").orElseThrow();
+    assertThat(again.responses().has("scribbled")).isFalse();
+    assertThat(again.responses().get("mail_response").get("code").asInt()).isEqualTo(250);
+    // GC removes it: a read finds nothing
+    storage.finishAttempt("a", null, "upstream response success");
+    assertThat(storage.read("a").orElseThrow().visibleFinalReason())
+        .isEqualTo("upstream response success");
+    assertThat(storage.gc(Duration.ZERO, Duration.ZERO).transactions()).isEqualTo(1);
+    assertThat(storage.read("a")).isEmpty();
+    assertThat(storage.version("a")).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Database.Dialect.class)
   void blobLimitIsEnforced(Database.Dialect d) {
     open(d);
     storage.create(new Storage.NewTx("a", env("b@x"), null, false, false, false, false));
