@@ -145,6 +145,10 @@ public record GatewayConfig(
         throw map.error(ro.index(i).key("endpoint"), "must be an http(s) URL of .../senders/<name>/transactions");
       }
     }
+    if (restListener != null && (restListener.cert() == null) != (restListener.key() == null)) {
+      throw map.error(KeyPath.ROOT.key("rest_listener").key(restListener.cert() == null ? "key" : "cert"),
+          "cert and key must be given together");
+    }
     KeyPath sv = KeyPath.ROOT.key("smtp_listener").key("services");
     for (int i = 0; i < smtpListener.services().size(); i++) {
       Service s = smtpListener.services().get(i);

@@ -177,7 +177,15 @@ public final class GatewayService implements AutoCloseable {
         rl.sessionUri(), (int) Math.min(Integer.MAX_VALUE, rl.chunkSize()), rl.maxBlobSize(),
         rl.restIdEntropy(), 30), delivery);
     // /readyz: the throwaway store answers and every SMTP listener is up
-    rest = new RestServer(rl.addr().host(), rl.addr().port(), api, r -> Health.readyz(r, Map.of(
+    SSLContext restTls = null;
+    if (rl.cert() != null) {
+      try {
+        restTls = Tls.serverContext(resolve(rl.cert()), resolve(rl.key()));
+      } catch (IOException | GeneralSecurityException e) {
+        throw new ConfigException(configFile, 1, 1, "rest_listener.cert", e.getMessage(), e);
+      }
+    }
+    rest = new RestServer(rl.addr().host(), rl.addr().port(), restTls, api, r -> Health.readyz(r, Map.of(
         "storage", () -> {
           storage.ping();
           return Optional.empty();

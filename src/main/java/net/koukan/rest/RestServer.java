@@ -4,6 +4,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import java.time.Duration;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 
 /** A Helidon listener serving the transaction API plus health endpoints. */
 public final class RestServer implements AutoCloseable {
@@ -12,9 +13,19 @@ public final class RestServer implements AutoCloseable {
   private final int port;
 
   public RestServer(String host, int port, TransactionApi api, Consumer<HttpRouting.Builder> extra) {
+    this(host, port, null, api, extra);
+  }
+
+  /** {@code tls} (may be null: plain HTTP) makes the listener HTTPS only. */
+  public RestServer(String host, int port, SSLContext tls, TransactionApi api,
+      Consumer<HttpRouting.Builder> extra) {
     this.host = host;
     this.port = port;
-    server = WebServer.builder()
+    var builder = WebServer.builder();
+    if (tls != null) {
+      builder.tls(t -> t.sslContext(tls));
+    }
+    server = builder
         .host(host)
         .port(port)
         .shutdownHook(false)

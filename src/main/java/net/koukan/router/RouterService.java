@@ -153,10 +153,27 @@ public final class RouterService implements AutoCloseable {
     Dispatcher dispatcher = config.global().dequeue() ? delivery : Dispatcher.NONE;
     TransactionApi api = new TransactionApi(storage, this::senderPolicy, settings, dispatcher)
         .messageIdDomain(hostname());
-    server = new RestServer(rl.host(), rl.port(), api, r -> Health.readyz(r, readinessChecks()))
-        .start();
-    log.info("REST listener on {}:{}", rl.host(), server.port());
+    server = new RestServer(rl.host(), rl.port(), restTls(rl.cert(), rl.key()), api,
+        r -> Health.readyz(r, readinessChecks())).start();
+    log.info("REST listener on {}://{}:{}", rl.tls() ? "https" : "http", rl.host(), server.port());
     return this;
+  }
+
+  /** The REST listener's TLS context from its PEM files (relative to the config file), or null. */
+  private javax.net.ssl.SSLContext restTls(String cert, String key) {
+    if (cert == null) {
+      return null;
+    }
+    try {
+      return net.koukan.smtp.Tls.serverContext(resolve(cert), resolve(key));
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new net.koukan.config.ConfigException(configFile, 1, 1, "rest_listener.cert",
+          e.getMessage(), e);
+    }
+  }
+
+  private java.nio.file.Path resolve(String p) {
+    return configDir == null ? java.nio.file.Path.of(p) : configDir.resolve(p);
   }
 
   Optional<SenderPolicy> senderPolicy(String sender, String tag) {
