@@ -488,7 +488,7 @@ public final class Database implements AutoCloseable {
   }
 
   /** Page cache of the writer connection, KiB. */
-  static final int WRITER_CACHE_KIB = 65536;
+  static final int WRITER_CACHE_KIB = 8192;
 
   /** Group commits so far, and the writes they held (SQLite; both 0 on PostgreSQL). */
   public long[] groupCommitStats() {
