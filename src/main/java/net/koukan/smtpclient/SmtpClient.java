@@ -552,6 +552,35 @@ public final class SmtpClient implements AutoCloseable {
     return got;
   }
 
+  // ------------------------------------------------------------------ reuse
+
+  /** Whether the session is open and between transactions (it may carry another one). */
+  public boolean ready() {
+    return state == State.READY;
+  }
+
+  /**
+   * RSET before a cached session carries another transaction: true when the peer answered 250
+   * (the session is alive and reset), else the session is closed and false.
+   */
+  public boolean reset() {
+    if (state != State.READY) {
+      return false;
+    }
+    try {
+      Reply r = command("RSET", "RSET", timeouts.command());
+      if (r.code() == 250) {
+        return true;
+      }
+      log.debug("{}: RSET answered {}", peer, r);
+      quit();
+    } catch (SmtpClientException e) {
+      log.debug("{}: RSET: {}", peer, e.getMessage());
+      close();
+    }
+    return false;
+  }
+
   // ------------------------------------------------------------------ the end
 
   /**

@@ -64,9 +64,10 @@ public final class SmtpOutputFactory implements FilterFactory {
       }
     }
     String[] keys = {"connect_timeout", "greeting_timeout", "command_timeout", "data_init_timeout",
-        "data_block_timeout", "data_timeout"};
+        "data_block_timeout", "data_timeout", "connection_cache_time", "connection_reuse_time_limit"};
     Duration[] values = {o.connectTimeout(), o.greetingTimeout(), o.commandTimeout(),
-        o.dataInitTimeout(), o.dataBlockTimeout(), o.dataTimeout()};
+        o.dataInitTimeout(), o.dataBlockTimeout(), o.dataTimeout(), o.connectionCacheTime(),
+        o.connectionReuseTimeLimit()};
     for (int i = 0; i < keys.length; i++) {
       if (values[i].isZero()) {
         throw stanza.error(keys[i], "must be more than 0");
@@ -97,6 +98,9 @@ public final class SmtpOutputFactory implements FilterFactory {
     }
     List<HostPort> staticHosts = hosts == null ? null : List.copyOf(hosts);
     int defaultPort = o.port();
-    return () -> new SmtpOutputFilter(config, staticHosts, defaultPort);
+    SessionCache cache = o.connectionReuse()
+        ? new SessionCache(o.connectionCacheTime(), o.connectionReuseTimeLimit(), System::nanoTime)
+        : null;
+    return () -> new SmtpOutputFilter(config, staticHosts, defaultPort, cache);
   }
 }

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *   <li>RCPT: sent on the chosen session (pipelined when possible); each peer reply is that
  *       recipient's response, verbatim but sanitised ({@link Reply#toResponse}).
  *   <li>DATA: only a rendered body ({@link Body.Raw}) and only when a recipient was accepted;
- *       BDAT when the peer offers CHUNKING, else DATA; then QUIT.
+ *       BDAT when the peer offers CHUNKING, else DATA; then QUIT, or (by default) the session
+ *       waits in the stanza's {@link SessionCache} for the next transaction to that host,
+ *       which starts with RSET instead of a new connection.
  * </ul>
  *
  * <p>Failures never escape {@link #update}: a broken session answers 451 with the reason (and
@@ -64,10 +66,15 @@ public final class SmtpOutputFilter implements Filter {
   private final SmtpClientConfig config;
   private final List<HostPort> staticHosts;
   private final int defaultPort;
+  /** Idle sessions of this stanza, or null ({@code connection_reuse: false}). */
+  private final SessionCache cache;
 
   private FilterTx tx;
   /** The session of the transaction, from an accepted MAIL until the data response. */
   private SmtpClient client;
+  /** Its peer and when it was opened (for the session cache). */
+  private String clientPeer;
+  private long clientOpened;
   /** Set when the session broke: the answer to every later request. */
   private Response broken;
   private boolean mailSmtpUtf8;
@@ -79,10 +86,12 @@ public final class SmtpOutputFilter implements Filter {
   private final Set<Integer> rcptsGiven = new LinkedHashSet<>();
   private boolean bodyGiven;
 
-  SmtpOutputFilter(SmtpClientConfig config, List<HostPort> staticHosts, int defaultPort) {
+  SmtpOutputFilter(SmtpClientConfig config, List<HostPort> staticHosts, int defaultPort,
+      SessionCache cache) {
     this.config = config;
     this.staticHosts = staticHosts;
     this.defaultPort = defaultPort;
+    this.cache = cache;
   }
 
   @Override
@@ -135,11 +144,14 @@ public final class SmtpOutputFilter implements Filter {
     for (int i = 0; i < hosts.size(); i++) {
       HostPort h = hosts.get(i);
       boolean last = i == hosts.size() - 1;
-      SmtpClient c = new SmtpClient(config);
+      String key = SmtpClient.peer(h.host(), h.port());
+      SessionCache.Taken taken = cache == null ? null : cache.take(key);
+      SmtpClient c = taken != null ? taken.client() : new SmtpClient(config);
+      long opened = taken != null ? taken.opened() : cache == null ? 0 : cache.now();
       boolean sessionRefused = false;
       Response mail;
       try {
-        Reply refused = c.open(h.host(), h.port());
+        Reply refused = taken != null ? null : c.open(h.host(), h.port());
         if (refused != null) {
           c.quit();
           sessionRefused = true;
@@ -162,8 +174,11 @@ public final class SmtpOutputFilter implements Filter {
             output.put("host", c.peer());
             output.put("tls", c.tls());
             output.put("esmtp", c.capabilities().esmtp());
+            output.put("reused", taken != null);
             tx.mailResponse(mail);
             client = c;
+            clientPeer = key;
+            clientOpened = opened;
             mailSmtpUtf8 = plan.mail.params().stream().anyMatch(p -> p.keyword().equals("SMTPUTF8"));
             finish(plan, r, body);
             return;
@@ -299,7 +314,7 @@ public final class SmtpOutputFilter implements Filter {
     } else {
       sendBody((Body.Raw) body);
     }
-    quitClient();
+    releaseClient();
   }
 
   private void sendBody(Body.Raw raw) {
@@ -332,9 +347,14 @@ public final class SmtpOutputFilter implements Filter {
     return e.kind() == SmtpClientException.Kind.INTERRUPTED ? CANCELLED : e.response(PREFIX);
   }
 
-  private void quitClient() {
+  /** The transaction is over: the session goes to the cache for the next one, or QUIT. */
+  private void releaseClient() {
     if (client != null) {
-      client.quit();
+      if (cache != null && broken == null) {
+        cache.give(clientPeer, client, clientOpened);
+      } else {
+        client.quit();
+      }
       client = null;
     }
   }

@@ -28,6 +28,9 @@ import net.koukan.config.Required;
  * @param dataInitTimeout the reply to DATA (RFC 5321: 2 min)
  * @param dataBlockTimeout each write of body bytes, each non-final BDAT reply (RFC 5321: 3 min)
  * @param dataTimeout the reply after the body (RFC 5321: 10 min)
+ * @param connectionReuse keep sessions after a transaction for the next one to the same host
+ * @param connectionCacheTime how long an idle session is kept
+ * @param connectionReuseTimeLimit how long after it was opened a session may start transactions
  */
 public record SmtpOutputOptions(
     @Required String ehloHost,
@@ -44,7 +47,10 @@ public record SmtpOutputOptions(
     @Default("300") Duration commandTimeout,
     @Default("120") Duration dataInitTimeout,
     @Default("180") Duration dataBlockTimeout,
-    @Default("600") Duration dataTimeout) {
+    @Default("600") Duration dataTimeout,
+    @Default("true") boolean connectionReuse,
+    @Default("2") Duration connectionCacheTime,
+    @Default("300") Duration connectionReuseTimeLimit) {
 
   /** One entry of {@code hosts}: a name or IP literal, and optionally its port. */
   public record Host(@Required String host, Integer port) {}

@@ -28,13 +28,15 @@ final class Fixtures {
   }
 
   /**
-   * Options with {@code hosts} on 127.0.0.1 at {@code ports}, 5 s timeouts, then {@code extra}
-   * (a JSON object that overrides).
+   * Options with {@code hosts} on 127.0.0.1 at {@code ports}, 5 s timeouts, no session reuse (the
+   * wire tests look at one transaction, QUIT included; SessionReuseTest turns it on), then
+   * {@code extra} (a JSON object that overrides).
    */
   static ObjectNode options(String extra, int... ports) {
     ObjectNode o = json("""
         {"ehlo_host": "client.koukan.test", "connect_timeout": 5, "greeting_timeout": 5,
-         "command_timeout": 5, "data_init_timeout": 5, "data_block_timeout": 5, "data_timeout": 5}""");
+         "command_timeout": 5, "data_init_timeout": 5, "data_block_timeout": 5, "data_timeout": 5,
+         "connection_reuse": false}""");
     ArrayNode hosts = o.putArray("hosts");
     for (int p : ports) {
       hosts.addObject().put("host", "127.0.0.1").put("port", p);

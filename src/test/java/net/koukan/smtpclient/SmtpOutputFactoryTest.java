@@ -39,7 +39,8 @@ class SmtpOutputFactoryTest {
     SmtpOutputOptions o = stanza("ehlo_host: mx.example.com").bind(SmtpOutputOptions.class);
     assertThat(o).isEqualTo(new SmtpOutputOptions("mx.example.com", 25, null, "smtp", true, true,
         1048576, "opportunistic", null, Duration.ofSeconds(30), Duration.ofSeconds(300),
-        Duration.ofSeconds(300), Duration.ofSeconds(120), Duration.ofSeconds(180), Duration.ofSeconds(600)));
+        Duration.ofSeconds(300), Duration.ofSeconds(120), Duration.ofSeconds(180), Duration.ofSeconds(600),
+        true, Duration.ofSeconds(2), Duration.ofSeconds(300)));
     assertThat(new SmtpOutputFactory().name()).isEqualTo("smtp_output");
     assertThat(new SmtpOutputFactory().prepare(stanza("ehlo_host: mx.example.com")).get())
         .isInstanceOf(SmtpOutputFilter.class);
@@ -65,7 +66,13 @@ class SmtpOutputFactoryTest {
         data_init_timeout: 4
         data_block_timeout: 5
         data_timeout: 6
+        connection_reuse: false
+        connection_cache_time: 0.5
+        connection_reuse_time_limit: 60
         """).bind(SmtpOutputOptions.class);
+    assertThat(o.connectionReuse()).isFalse();
+    assertThat(o.connectionCacheTime()).isEqualTo(Duration.ofMillis(500));
+    assertThat(o.connectionReuseTimeLimit()).isEqualTo(Duration.ofSeconds(60));
     assertThat(o.hosts()).containsExactly(new SmtpOutputOptions.Host("mx1.example.net", null),
         new SmtpOutputOptions.Host("192.0.2.7", 26));
     assertThat(o.connectTimeout()).isEqualTo(Duration.ofMillis(1500));
@@ -84,6 +91,7 @@ class SmtpOutputFactoryTest {
       "ehlo_host: a\\nhosts: []           | endpoint[0].chain[0].hosts: must name at least one host",
       "ehlo_host: a\\nhosts: [{host: h, port: 0}] | endpoint[0].chain[0].hosts: entry 1: port must be between 1 and 65535",
       "ehlo_host: a\\ncommand_timeout: 0  | endpoint[0].chain[0].command_timeout: must be more than 0",
+      "ehlo_host: a\\nconnection_cache_time: 0 | endpoint[0].chain[0].connection_cache_time: must be more than 0",
       "ehlo_host: a b                    | endpoint[0].chain[0].ehlo_host: ehloHost must be a name without spaces",
       "ehlo_host: a\\nenable_bdat: yes    | endpoint[0].chain[0].enable_bdat: expected a boolean",
       "ehlo_host: a\\nverify: true        | endpoint[0].chain[0].verify: unknown key",
