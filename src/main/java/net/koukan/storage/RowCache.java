@@ -3,6 +3,7 @@ package net.koukan.storage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.UnaryOperator;
 
 /**
  * Transactions as last read, for a database only this process writes (embedded SQLite: the file
@@ -71,6 +72,28 @@ final class RowCache {
   void changed(String restId) {
     stripes.incrementAndGet(stripe(restId));
     rows.remove(restId);
+  }
+
+  /**
+   * A write whose whole effect is known committed, leaving {@code restId} at {@code version}: a
+   * row cached (and still valid) at the version before becomes {@code derive} of it; anything
+   * else is dropped. Exact because writes mark rows in commit order: a valid entry one version
+   * behind is the row as this write found it.
+   */
+  void changedFrom(String restId, long version, UnaryOperator<TxRow> derive) {
+    Entry e = rows.get(restId);
+    boolean current = e != null && e.tag().equals(tag(restId));
+    stripes.incrementAndGet(stripe(restId));
+    if (!current || e.row().version() != version - 1) {
+      rows.remove(restId);
+      return;
+    }
+    TxRow after = derive.apply(e.row());
+    if (after == null || after.version() != version) {
+      rows.remove(restId);
+      return;
+    }
+    rows.put(restId, new Entry(after, tag(restId)));
   }
 
   /** A write that may have changed any transaction committed. */

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import net.koukan.tx.BlobRef;
 import net.koukan.tx.BodySpec;
 import net.koukan.tx.Envelope;
@@ -369,6 +370,11 @@ public final class Storage {
     return row.map(TxRow::copy);
   }
 
+  /** {@link #read} without the row cache (tests compare the two). */
+  Optional<TxRow> readUncached(String restId) {
+    return db.read(c -> readTx(c, restId));
+  }
+
   /**
    * A write that may change what {@link #read} returns for {@code restId}: with a row cache, the
    * cached row is dropped once the write commits, in commit order, before the caller publishes
@@ -378,6 +384,26 @@ public final class Storage {
     RowCache cache = db.rowCache();
     return cache == null ? db.write(work) : db.write(work, () -> cache.changed(restId));
   }
+
+  /**
+   * As {@link #writeTx(String, Database.Work)} for a write whose whole effect on the row is known:
+   * {@code work} returns the new version, and when the cache holds the row as it was just before
+   * (the version before), {@code derive} turns it into the row after, kept for the next reader.
+   */
+  private long writeTx(String restId, Database.Work<Long> work, UnaryOperator<TxRow> derive) {
+    RowCache cache = db.rowCache();
+    if (cache == null) {
+      return db.write(work);
+    }
+    long[] version = new long[1];
+    return db.write(c -> {
+      version[0] = work.run(c);
+      return version[0];
+    }, () -> cache.changedFrom(restId, version[0], derive));
+  }
+
+  /** The {@code last_update} the latest version bump on this thread wrote. */
+  private static final ThreadLocal<Long> BUMPED_AT = new ThreadLocal<>();
 
   /** A write that may change any transaction (sessions, leases in bulk, GC). */
   private <T> T writeAll(Database.Work<T> work) {
@@ -488,7 +514,9 @@ public final class Storage {
         + (where == null ? "" : " AND " + where);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int i = 1;
-      ps.setLong(i++, now());
+      long t = now();
+      BUMPED_AT.set(t);
+      ps.setLong(i++, t);
       int setArgs = where == null ? extraArgs.length : extraArgs.length - countParams(where);
       for (int k = 0; k < setArgs; k++) {
         i = bind(ps, i, extraArgs[k]);
@@ -915,6 +943,8 @@ public final class Storage {
   }
 
   private long writeResponsesOnce(String restId, int attemptId, ObjectNode responses) {
+    ObjectNode[] stored = new ObjectNode[1];
+    long[] at = new long[1];
     long version = writeTx(restId, c -> {
       Head h = head(c, restId);
       String current;
@@ -931,16 +961,20 @@ public final class Storage {
       }
       ObjectNode merged = (ObjectNode) parse(current);
       merged.setAll(responses);
+      String json = merged.toString();
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE attempts SET responses = ?, last_update = ? WHERE transaction_id = ? AND attempt_id = ?")) {
-        ps.setString(1, merged.toString());
+        ps.setString(1, json);
         ps.setLong(2, now());
         ps.setLong(3, h.id());
         ps.setInt(4, attemptId);
         ps.executeUpdate();
       }
-      return bumpLeased(c, h, false, null);
-    });
+      long v = bumpLeased(c, h, false, null);
+      stored[0] = (ObjectNode) parse(json); // as a read would return it
+      at[0] = BUMPED_AT.get();
+      return v;
+    }, before -> before.afterResponses(attemptId, stored[0], at[0]));
     watch.publish(restId, version);
     return version;
   }

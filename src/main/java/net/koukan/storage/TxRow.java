@@ -59,6 +59,18 @@ public record TxRow(
         lastUpdate, nextAttemptTime, blobs);
   }
 
+  /**
+   * This row after attempt {@code attemptId} stored {@code responses} (the whole object, as
+   * stored) and bumped the version at {@code lastUpdate}. The responses shown are the latest
+   * attempt's, so another attempt's leave them as they were.
+   */
+  TxRow afterResponses(int attemptId, ObjectNode stored, long lastUpdate) {
+    return new TxRow(id, restId, version + 1, envelope, bodyKind, messageBuilder, inputDone, retry,
+        notification, cancelled, finalAttemptReason, attemptCount,
+        attemptId == attemptCount ? stored : responses, leaseSessionId, leaseUri, creation,
+        lastUpdate, nextAttemptTime, blobs);
+  }
+
   public boolean bodyFinalized() {
     return bodyKind != BodyKind.NONE && blobs.stream().allMatch(BlobStatus::finalized);
   }

@@ -51,6 +51,24 @@ class RowCacheTest {
   }
 
   @Test
+  void aWriteOfKnownEffectCarriesTheRowOnlyFromTheVersionJustBefore() {
+    RowCache cache = new RowCache();
+    cache.put("a", row("a", 3), cache.tag("a"));
+    cache.changedFrom("a", 4, r -> row("a", r.version() + 1));
+    assertThat(cache.get("a").version()).isEqualTo(4);
+    // a write that skipped a version (another write was not seen): dropped, not derived
+    cache.changedFrom("a", 6, r -> row("a", r.version() + 1));
+    assertThat(cache.get("a")).isNull();
+    // an entry no longer current is not derived from
+    cache.put("b", row("b", 1), cache.tag("b"));
+    RowCache.Tag old = cache.tag("c");
+    cache.changed("b");
+    cache.put("b", row("b", 1), old);
+    cache.changedFrom("b", 2, r -> row("b", 2));
+    assertThat(cache.get("b")).isNull();
+  }
+
+  @Test
   void theCacheIsBounded() {
     RowCache cache = new RowCache();
     for (int i = 0; i < RowCache.MAX_ENTRIES + 10; i++) {

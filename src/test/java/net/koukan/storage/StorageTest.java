@@ -321,6 +321,34 @@ class StorageTest {
 
   @ParameterizedTest
   @EnumSource(Database.Dialect.class)
+  void rowsKeptAfterResponseWritesAreThoseTheDatabaseHolds(Database.Dialect d) {
+    open(d);
+    storage.create(new Storage.NewTx("a", env("b@x"), new BodySpec.Inline(bytes("x")), false, true,
+        false, true));
+    int attempt = storage.startAttempt("a");
+    assertThat(storage.read("a")).isEqualTo(storage.readUncached("a"));
+    for (String field : List.of("mail_response", "rcpt_response", "data_response")) {
+      storage.read("a"); // cached at the version before the write
+      storage.writeResponses("a", attempt, (ObjectNode) TxJson.MAPPER.createObjectNode()
+          .set(field, TxJson.MAPPER.createObjectNode().put("code", 250).put("message", field)));
+      TxRow after = storage.read("a").orElseThrow();
+      assertThat(after).isEqualTo(storage.readUncached("a").orElseThrow());
+      assertThat(after.responses().get(field).get("message").asText()).isEqualTo(field);
+    }
+    // a later attempt's row shows that attempt's responses, not the older ones
+    storage.finishAttempt("a", 0L, null);
+    assertThat(storage.claimNext()).contains("a");
+    int second = storage.startAttempt("a");
+    storage.read("a");
+    storage.writeResponses("a", second, (ObjectNode) TxJson.MAPPER.createObjectNode()
+        .set("mail_response", TxJson.MAPPER.createObjectNode().put("code", 451)));
+    TxRow now = storage.read("a").orElseThrow();
+    assertThat(now).isEqualTo(storage.readUncached("a").orElseThrow());
+    assertThat(now.responses().has("data_response")).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Database.Dialect.class)
   void blobLimitIsEnforced(Database.Dialect d) {
     open(d);
     storage.create(new Storage.NewTx("a", env("b@x"), null, false, false, false, false));
