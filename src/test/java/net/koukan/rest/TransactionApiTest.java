@@ -161,6 +161,37 @@ class TransactionApiTest {
 
   @ParameterizedTest
   @EnumSource(Database.Dialect.class)
+  void concurrentUploadsThroughReusedBuffersKeepTheirOwnBytes(Database.Dialect d) throws Exception {
+    start(d, null, 1 << 20, 1000); // each PUT is stored in many appends from a pooled buffer
+    int uploads = 12;
+    List<String> paths = new java.util.ArrayList<>();
+    for (int k = 0; k < uploads; k++) {
+      String loc = h.postJson("/senders/submission/transactions",
+          "{\"mail_from\": {\"m\": \"a@x\"}, \"rcpt_to\": [{\"m\": \"b@x\"}]}").header("Location");
+      paths.add(ApiHarness.path(loc));
+    }
+    byte[][] bodies = new byte[uploads][];
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<Integer>> puts = new java.util.ArrayList<>();
+      for (int k = 0; k < uploads; k++) {
+        byte[] body = new byte[7000 + 997 * k];
+        java.util.Arrays.fill(body, (byte) ('a' + k));
+        bodies[k] = body;
+        String p = paths.get(k);
+        puts.add(pool.submit(() -> h.put(p + "/body", body).status()));
+      }
+      for (var f : puts) {
+        assertThat(f.get()).isEqualTo(200);
+      }
+    }
+    for (int k = 0; k < uploads; k++) {
+      assertThat(h.storage.readBlob(paths.get(k).substring(14), Storage.BODY).orElseThrow())
+          .isEqualTo(bodies[k]);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Database.Dialect.class)
   void flowC_preSerializedBodyWholeAndChunked(Database.Dialect d) throws Exception {
     start(d, null, 1 << 20, 1000); // small chunk size: the whole PUT is stored in several appends
     ApiHarness.Resp r = h.postJson("/senders/submission/transactions",
