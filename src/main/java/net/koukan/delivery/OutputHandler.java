@@ -93,11 +93,41 @@ public final class OutputHandler {
   }
 
   private void bugRetry(String restId, int attempt, OutputHandlerConfig ohc, RuntimeException e) {
-    // a bug: do not crash-loop; try again after bug_retry
+    // a bug: do not crash-loop; try again after bug_retry, but within the limits of any
+    // temporary failure (max_attempts, deadline; one attempt without retries), so that a
+    // transaction that always trips the bug ends, with a bounce when it asked for one
     log.error("{}: attempt {} failed with an exception", restId, attempt, e);
     long retry = ohc.retryParams() == null ? 3_600_000 : ohc.retryParams().bugRetry().toMillis();
+    try {
+      TxRow row = storage.read(restId).orElse(null);
+      if (row != null) {
+        long now = clock.millis();
+        String finalReason = RetryPolicy.decide(ohc.retryParams(), row.retry(), row.attemptCount(),
+            row.creation(), now).finalReason();
+        if (finalReason == null && now + retry - row.creation() > ohc.retryParams().deadline().toMillis()) {
+          finalReason = RetryPolicy.DEADLINE;
+        }
+        if (finalReason != null) {
+          storage.finishAttempt(restId, null, finalReason);
+          log.info("{}: attempt {} ended: {}", restId, attempt, finalReason);
+          if (row.notification() && ohc.notification() != null && notifier != null) {
+            try {
+              notifier.finalFailure(storage.read(restId).orElse(row), INTERNAL_ERROR, ohc.notification());
+            } catch (RuntimeException n) {
+              log.error("{}: could not queue the bounce", restId, n);
+            }
+          }
+          return;
+        }
+      }
+    } catch (RuntimeException f) {
+      log.error("{}: cannot end attempt {} after the exception: {}", restId, attempt, f.toString());
+    }
     finishWhenReachable(restId, retry);
   }
+
+  /** The cause given in the bounce of a transaction whose attempts ended in an exception. */
+  static final Response INTERNAL_ERROR = new Response(450, "4.3.0 internal error while delivering");
 
   /**
    * Ends the attempt with another one in {@code retryMillis}, waiting for the database to come

@@ -52,7 +52,7 @@ class DeliveryTest {
           downstream_timeout: 2
           upstream_refresh: 0.2
           retry_params: {max_attempts: 3, min_attempt_time: 60, max_attempt_time: 600,
-                         backoff_factor: 1.5, deadline: 3600}
+                         backoff_factor: 1.5, deadline: 3600, bug_retry: 300}
         chain:
         - filter: script
       - name: guarded
@@ -187,6 +187,38 @@ class DeliveryTest {
     assertThat(rcpt.get("data_response").get("code").asInt()).isEqualTo(503);
     JsonNode data = fin(submit("submission", "bob@example.com", true));
     assertThat(data.get("final_attempt_reason").asText()).isEqualTo("upstream response permfail");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Database.Dialect.class)
+  void anAttemptThatThrowsCountsAgainstTheRetryLimits(Database.Dialect d) {
+    ScriptOutput s = start(d, ScriptOutput.always(ScriptOutput.OK, ScriptOutput.OK, ScriptOutput.OK));
+    s.throwsOn = n -> true;
+    // a single-attempt transaction ends at once instead of being retried after bug_retry forever
+    JsonNode once = fin(submit("oneshot", "bob@example.com", true));
+    assertThat(once.get("final_attempt_reason").asText()).isEqualTo("retry policy max attempts");
+    assertThat(s.attempts.get()).isEqualTo(1);
+    // with retries: again after bug_retry, until max_attempts (3)
+    String id = submit("submission", "bob@example.com", true);
+    for (int attempt = 2; attempt < 4; attempt++) {
+      int a = attempt;
+      Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> s.attempts.get() == a && row(id).nextAttemptTime() != null && row(id).leaseSessionId() == null);
+      assertThat(row(id).nextAttemptTime() - clock.millis()).isEqualTo(300_000); // bug_retry
+      clock.advance(Duration.ofMinutes(10));
+      h.router.delivery().wake();
+    }
+    JsonNode j = fin(id);
+    assertThat(j.get("final_attempt_reason").asText()).isEqualTo("retry policy max attempts");
+    assertThat(j.get("attempt_count").asInt()).isEqualTo(3);
+    assertThat(s.attempts.get()).isEqualTo(4);
+    // past the deadline, the next attempt would come too late: it ends now
+    String late = submit("submission", "bob@example.com", true);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.attempts.get() == 5
+        && row(late).nextAttemptTime() != null);
+    clock.advance(Duration.ofMinutes(56)); // 61 min after creation: 5 more would pass 3600 s
+    h.router.delivery().wake();
+    assertThat(fin(late).get("final_attempt_reason").asText()).isEqualTo("retry policy deadline");
   }
 
   @ParameterizedTest

@@ -32,6 +32,8 @@ final class ScriptOutput implements FilterFactory {
   private final IntFunction<Answers> script;
   /** Messages from the null sender (bounces) are accepted and recorded, not scripted. */
   boolean acceptBounces;
+  /** Attempts (numbered as above) in which the filter throws instead of answering: a bug. */
+  volatile java.util.function.IntPredicate throwsOn = n -> false;
 
   ScriptOutput(IntFunction<Answers> script) {
     this.script = script;
@@ -50,12 +52,17 @@ final class ScriptOutput implements FilterFactory {
   public Supplier<Filter> prepare(FilterStanza stanza) {
     return () -> new Filter() {
       Answers answers;
+      int attempt;
 
       @Override
       public void update(FilterTx tx, Delta delta, Next next) {
         if (answers == null) {
-          answers = acceptBounces && tx.mailFrom().address().isEmpty()
-              ? new Answers(OK, OK, OK) : script.apply(attempts.incrementAndGet());
+          boolean bounce = acceptBounces && tx.mailFrom().address().isEmpty();
+          attempt = bounce ? 0 : attempts.incrementAndGet();
+          answers = bounce ? new Answers(OK, OK, OK) : script.apply(attempt);
+        }
+        if (attempt > 0 && throwsOn.test(attempt)) {
+          throw new IllegalStateException("scripted bug in attempt " + attempt);
         }
         if (delta.mailFrom() && answers.mail() != null) {
           tx.mailResponse(answers.mail());
