@@ -490,6 +490,11 @@ public final class Database implements AutoCloseable {
   /** Page cache of the writer connection, KiB. */
   static final int WRITER_CACHE_KIB = 8192;
 
+  /** Writes waiting for the writer now (tests). */
+  int queuedWrites() {
+    return queued.size();
+  }
+
   /** Group commits so far, and the writes they held (SQLite; both 0 on PostgreSQL). */
   public long[] groupCommitStats() {
     return new long[] {groups.sum(), grouped.sum()};

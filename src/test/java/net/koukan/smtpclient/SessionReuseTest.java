@@ -60,7 +60,7 @@ class SessionReuseTest {
     Peers.Recorder r = Peers.recorder(Files.createDirectories(dir.resolve("rec")), "--ext", "PIPELINING");
     peers.add(r);
     Supplier<Filter> stanza = prepare(options(
-        "{\"connection_reuse\": true, \"connection_cache_time\": 1}", r.port));
+        "{\"connection_reuse\": true, \"connection_cache_time\": 3}", r.port));
     for (String rcpt : List.of("b@example.net", "c@example.net", "d@example.net")) {
       FilterTx tx = send(stanza, rcpt);
       assertThat(tx.dataResponse()).isEqualTo(new Response(250, "2.0.0 queued as R1"));
