@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import net.koukan.filter.BlobSource;
+import net.koukan.tx.BoundedInputStream;
 
 /**
  * Parses a raw RFC 822 / MIME message into the parsed-message JSON of spec §3.4. Pure: reads
@@ -251,7 +252,7 @@ public final class MessageParser {
         };
       }
       in.skipNBytes(start - pos);
-      return new PartContent.Bounded(in, len) {
+      return new BoundedInputStream(in, len) {
         @Override
         public void close() {
           // the run's stream stays open for the next range

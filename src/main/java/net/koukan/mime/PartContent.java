@@ -1,6 +1,5 @@
 package net.koukan.mime;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -15,6 +14,7 @@ import java.util.List;
 import net.koukan.filter.BlobSource;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
+import net.koukan.tx.BoundedInputStream;
 
 /**
  * Reading a leaf's content out of the raw message: the byte range, transfer decoding (our lenient
@@ -203,61 +203,11 @@ final class PartContent {
         in.close();
         throw e;
       }
-      InputStream decoded = decode(new Bounded(in, rawLength), encoding, DecodeMonitor.SILENT);
+      InputStream decoded = decode(new BoundedInputStream(in, rawLength), encoding, DecodeMonitor.SILENT);
       return charset == null ? decoded : new Utf8Stream(reader(decoded, charset));
     }
   }
 
-  /** At most {@code remaining} bytes of the underlying stream; closing closes it. */
-  static class Bounded extends FilterInputStream {
-    private long remaining;
-
-    Bounded(InputStream in, long limit) {
-      super(in);
-      this.remaining = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (remaining <= 0) {
-        return -1;
-      }
-      int b = in.read();
-      if (b >= 0) {
-        remaining--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (remaining <= 0) {
-        return -1;
-      }
-      int n = in.read(b, off, (int) Math.min(len, remaining));
-      if (n > 0) {
-        remaining -= n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      long s = in.skip(Math.min(n, remaining));
-      remaining -= Math.max(0, s);
-      return s;
-    }
-
-    @Override
-    public int available() throws IOException {
-      return (int) Math.min(in.available(), remaining);
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
-    }
-  }
 
   /** The characters of a reader as UTF-8 bytes. */
   static final class Utf8Stream extends InputStream {

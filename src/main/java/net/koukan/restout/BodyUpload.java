@@ -1,6 +1,5 @@
 package net.koukan.restout;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -8,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import net.koukan.filter.BlobSource;
 import net.koukan.filter.GrowingBlob;
+import net.koukan.tx.BoundedInputStream;
 
 /**
  * Uploads one finished blob with PUT (spec §2.6, wire notes §10.6): one plain PUT when it fits in
@@ -140,7 +140,7 @@ final class BodyUpload {
       try {
         InputStream s = blob.open();
         s.skipNBytes(offset);
-        return new Bounded(s, n);
+        return new BoundedInputStream(s, n);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -186,52 +186,6 @@ final class BodyUpload {
       } catch (NumberFormatException | IndexOutOfBoundsException e) {
         throw UpstreamException.protocol("PUT " + uri + ": invalid Content-Range " + UpstreamView.clean(h));
       }
-    }
-  }
-
-  /** At most {@code left} bytes of the underlying stream. */
-  private static final class Bounded extends FilterInputStream {
-    private long left;
-
-    Bounded(InputStream in, long left) {
-      super(in);
-      this.left = left;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int b = super.read();
-      if (b >= 0) {
-        left--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = super.read(b, off, (int) Math.min(len, left));
-      if (n > 0) {
-        left -= n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      long s = super.skip(Math.min(n, left));
-      left -= s;
-      return s;
-    }
-
-    @Override
-    public int available() throws IOException {
-      return (int) Math.min(super.available(), left);
     }
   }
 }
