@@ -402,9 +402,6 @@ public final class Storage {
     }, () -> cache.changedFrom(restId, version[0], derive));
   }
 
-  /** The {@code last_update} the latest version bump on this thread wrote. */
-  private static final ThreadLocal<Long> BUMPED_AT = new ThreadLocal<>();
-
   /** A write that may change any transaction (sessions, leases in bulk, GC). */
   private <T> T writeAll(Database.Work<T> work) {
     RowCache cache = db.rowCache();
@@ -500,22 +497,21 @@ public final class Storage {
 
   /** Bumps the version of {@code h} if it is still {@code h.version}; else a conflict. */
   private long bump(Connection c, Head h, String extraSet, Object... extraArgs) throws SQLException {
-    return bumpWhere(c, h, null, extraSet, extraArgs);
+    return bumpWhere(c, now(), h, null, extraSet, extraArgs);
   }
 
   /**
    * As {@link #bump}, with a further condition {@code where} whose parameters follow those of
    * {@code extraSet} in {@code extraArgs}.
    */
-  private long bumpWhere(Connection c, Head h, String where, String extraSet, Object... extraArgs)
+  private long bumpWhere(Connection c, long t, Head h, String where, String extraSet,
+      Object... extraArgs)
       throws SQLException {
     String sql = "UPDATE transactions SET version = version + 1, last_update = ?"
         + (extraSet == null ? "" : ", " + extraSet) + " WHERE id = ? AND version = ?"
         + (where == null ? "" : " AND " + where);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int i = 1;
-      long t = now();
-      BUMPED_AT.set(t);
       ps.setLong(i++, t);
       int setArgs = where == null ? extraArgs.length : extraArgs.length - countParams(where);
       for (int k = 0; k < setArgs; k++) {
@@ -560,12 +556,18 @@ public final class Storage {
    */
   private long bumpLeased(Connection c, Head h, boolean orUnleased, String extraSet,
       Object... extraArgs) throws SQLException {
+    return bumpLeasedAt(c, now(), h, orUnleased, extraSet, extraArgs);
+  }
+
+  /** As {@link #bumpLeased}, stamping {@code last_update} with {@code t}. */
+  private long bumpLeasedAt(Connection c, long t, Head h, boolean orUnleased, String extraSet,
+      Object... extraArgs) throws SQLException {
     Object[] args = java.util.Arrays.copyOf(extraArgs, extraArgs.length + 1);
     args[extraArgs.length] = sessionId;
     String where = orUnleased ? "(inflight_session_id IS NULL OR inflight_session_id = ?)"
         : "inflight_session_id = ?";
     try {
-      return bumpWhere(c, h, where, extraSet, args);
+      return bumpWhere(c, t, h, where, extraSet, args);
     } catch (StorageException e) {
       if (e.kind() != StorageException.Kind.VERSION_CONFLICT) {
         throw e;
@@ -962,17 +964,17 @@ public final class Storage {
       ObjectNode merged = (ObjectNode) parse(current);
       merged.setAll(responses);
       String json = merged.toString();
+      at[0] = now();
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE attempts SET responses = ?, last_update = ? WHERE transaction_id = ? AND attempt_id = ?")) {
         ps.setString(1, json);
-        ps.setLong(2, now());
+        ps.setLong(2, at[0]);
         ps.setLong(3, h.id());
         ps.setInt(4, attemptId);
         ps.executeUpdate();
       }
-      long v = bumpLeased(c, h, false, null);
+      long v = bumpLeasedAt(c, at[0], h, false, null);
       stored[0] = (ObjectNode) parse(json); // as a read would return it
-      at[0] = BUMPED_AT.get();
       return v;
     }, before -> before.afterResponses(attemptId, stored[0], at[0]));
     watch.publish(restId, version);

@@ -70,7 +70,7 @@ class DatabaseTest {
               throw new IllegalArgumentException("write " + n + " fails after its insert");
             }
             if (n % 11 == 0) {
-              insert(c, 1); // primary key taken: an SQLException
+              insert(c, 0); // the first write's key, committed before: an SQLException
             }
             return n;
           })));
