@@ -38,31 +38,22 @@ final class SessionCache {
   Taken take(String peer) {
     while (true) {
       Idle i;
-      List<Idle> stale = new ArrayList<>();
       synchronized (this) {
         ArrayDeque<Idle> q = byHost.get(peer);
         i = q == null ? null : q.pollLast();
         if (q != null && q.isEmpty()) {
           byHost.remove(peer);
         }
-        if (i != null && expired(i, nanos.getAsLong())) {
-          stale.add(i);
-          i = null;
-          if (q != null && !q.isEmpty()) {
-            stale.addAll(q); // older than the newest: expired too
-            q.clear();
-            byHost.remove(peer);
-          }
-        }
       }
-      stale.forEach(s -> s.client().quit());
       if (i == null) {
         return null;
       }
-      if (i.client().reset()) {
+      if (expired(i, nanos.getAsLong())) {
+        i.client().quit();
+      } else if (i.client().reset()) {
         return new Taken(i.client(), i.opened());
       }
-      // the peer closed it meanwhile: try the next idle one
+      // expired, or the peer closed it meanwhile: try the next idle one
     }
   }
 
@@ -140,10 +131,5 @@ final class SessionCache {
 
   private boolean expired(Idle i, long now) {
     return now - i.since() >= idle.toNanos() || now - i.opened() >= maxAge.toNanos();
-  }
-
-  /** Idle sessions now (tests). */
-  synchronized int idleCount() {
-    return byHost.values().stream().mapToInt(ArrayDeque::size).sum();
   }
 }

@@ -129,11 +129,6 @@ final class StatementCache {
     byConnection.clear();
   }
 
-  int size(Connection raw) {
-    Map<String, Slot> slots = byConnection.get(raw);
-    return slots == null ? 0 : slots.size();
-  }
-
   private static Object invoke(Object target, Method m, Object[] args) throws Throwable {
     try {
       return m.invoke(target, args);
